@@ -1,0 +1,56 @@
+"""创城督导 server: the app factory reads as a table of contents."""
+from flask import Flask
+
+from .config import from_env
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the Flask application."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(from_env())
+    if test_config:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Database, migrations, photo storage and the watermark font."""
+    from pathlib import Path
+
+    from .db_setup import init_db
+    from .services.photos import find_cjk_font
+    from .services.storage import FileStorage
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    init_db(app)
+    app.config["CJK_FONT"] = find_cjk_font(app.config.get("CJK_FONT"))
+    app.extensions["storage"] = FileStorage(app.config["DATA_DIR"])
+
+
+def register_blueprints(app: Flask) -> None:
+    """The API, Open311, the printable pages and the OpenAPI document."""
+    from .api import bp as api_bp
+    from .open311 import bp as open311_bp
+    from .openapi import bp as openapi_bp
+    from .pages import bp as pages_bp
+
+    for bp in (api_bp, open311_bp, openapi_bp, pages_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """One JSON error shape for every error."""
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """CLI: demo data, the deadline sweep, boundary import, calendar seeding."""
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,36 @@
+"""The /api/v1 blueprint; each module registers its routes on it."""
+from flask import Blueprint, request
+from marshmallow import Schema, ValidationError
+
+from ..errors import ApiError, flatten_messages
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def json_body() -> dict:
+    """Return the request's JSON object, or raise 400 naming the problem."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_type", "请求须为 JSON（Content-Type: application/json）")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "malformed_json", "JSON 格式错误，无法解析")
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "请求体须为 JSON 对象")
+    return data
+
+
+def load_body(schema: Schema) -> dict:
+    """Validate the JSON body with a schema; malformed → 400, invalid fields → 422."""
+    return schema.load(json_body())
+
+
+def load_query(schema: Schema) -> dict:
+    """Validate query parameters; a bad value is a 400 naming the parameter."""
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as err:
+        raise ApiError(400, "bad_query", "查询参数有误", flatten_messages(err.messages)) from None
+
+
+from . import (auth_views, calendar_views, findings_views, letters_views,  # noqa: E402,F401
+               photos_views, reference_views, sync_views)

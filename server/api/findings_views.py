@@ -1,0 +1,63 @@
+"""Findings: the list, one finding, and its transitions."""
+from flask import g, jsonify
+
+from ..auth import auth_required
+from ..errors import ApiError
+from ..extensions import db
+from ..idempotency import write_endpoint
+from ..schemas.findings import finding_dict
+from ..schemas.queries import FindingListSchema
+from ..services import queries
+from ..services.actions import apply_action
+from ..services.reference import load_reference
+from ..services.visibility import get_visible_finding
+from ..timeutil import to_local, utcnow
+from . import bp, json_body, load_query
+
+
+def _today():
+    """The local date now."""
+    return to_local(utcnow()).date()
+
+
+@bp.get("/findings")
+@auth_required()
+def list_findings():
+    """A filtered page of the findings this user may see, newest first."""
+    args = load_query(FindingListSchema())
+    today = _today()
+    rows, total = queries.page_of(db, queries.filtered(g.user, args, today),
+                                  args["page"], args["per_page"])
+    ref = load_reference()
+    return jsonify({"items": [finding_dict(f, ref, today) for f in rows], "total": total,
+                    "page": args["page"], "per_page": args["per_page"]})
+
+
+def _visible_or_404(finding_id: str):
+    """Load a finding this user may see, or answer 404."""
+    finding = get_visible_finding(g.user, finding_id)
+    if finding is None:
+        raise ApiError(404, "not_found", "问题不存在或无权查看")
+    return finding
+
+
+@bp.get("/findings/<finding_id>")
+@auth_required()
+def get_finding(finding_id):
+    """One finding with its history."""
+    finding = _visible_or_404(finding_id)
+    return jsonify(finding_dict(finding, load_reference(), _today(), detail=True))
+
+
+@bp.post("/findings/<finding_id>/actions")
+@auth_required()
+@write_endpoint
+def act_on_finding(finding_id):
+    """Apply one transition of the state machine; answer the updated finding."""
+    finding = _visible_or_404(finding_id)
+    payload = json_body()
+    now, ref = utcnow(), load_reference()
+    apply_action(finding, g.user, payload, now, ref)
+    db.session.flush()
+    db.session.refresh(finding)
+    return finding_dict(finding, ref, to_local(now).date(), detail=True)

@@ -1,0 +1,37 @@
+"""Settings read from the environment, in one flat module."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def from_env() -> dict:
+    """Return the app configuration taken from environment variables."""
+    instance = ROOT / "instance"
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{instance / 'chuangcheng.sqlite3'}"
+        ),
+        "DATA_DIR": os.environ.get("DATA_DIR", str(instance / "data")),
+        "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "mh2026"),
+        "TILE_URL": os.environ.get(
+            "TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        ),
+        "CJK_FONT": os.environ.get("CJK_FONT") or None,
+        # Assignment and review thresholds (metres).
+        "NEAREST_POINT_RADIUS_M": float(os.environ.get("NEAREST_POINT_RADIUS_M", "150")),
+        "GPS_FAR_FROM_POINT_M": float(os.environ.get("GPS_FAR_FROM_POINT_M", "200")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(15 * 1024 * 1024))),
+        "PHOTO_MAX_PIXELS": int(os.environ.get("PHOTO_MAX_PIXELS", str(60_000_000))),
+        "TOKEN_DAYS": 30,
+        "SWEEP_INTERVAL_S": int(os.environ.get("SWEEP_INTERVAL_S", "600")),
+        "LETTER_OFFICE": os.environ.get("LETTER_OFFICE", "明桦街道创建全国文明城市督导检查专班"),
+        "LETTER_PREFIX": os.environ.get("LETTER_PREFIX", "明桦创城"),
+        "FINDING_PREFIX": os.environ.get("FINDING_PREFIX", "MH"),
+        "LEADERS_ADDRESSEE": os.environ.get(
+            "LEADERS_ADDRESSEE", "明桦街道党工委、办事处主要领导，分管市级领导"
+        ),
+        "JSON_AS_ASCII": False,
+    }

@@ -1,0 +1,89 @@
+"""The demo street: 明桦街道's four communities, their points, and accounts for every role."""
+import json
+from pathlib import Path
+
+from ..extensions import db
+from ..models import CalendarDay, CalendarYear, ChecklistItem, Community, Point, User
+from ..services.calendar import seed_days, seed_years
+
+HERE = Path(__file__).resolve().parent
+
+
+def _read(name: str):
+    """Read one of the demo data files."""
+    return json.loads((HERE / name).read_text(encoding="utf-8"))
+
+
+def load_checklists(catalogue: dict) -> int:
+    """Insert or update checklist items from the catalogue; return how many there are."""
+    existing = {i.code: i for i in db.session.scalars(db.select(ChecklistItem))}
+    n = 0
+    for ltype, block in catalogue["location_types"].items():
+        for pos, item in enumerate(block["items"]):
+            row = existing.get(item["code"]) or ChecklistItem(code=item["code"])
+            row.location_type, row.text, row.category = ltype, item["text"], item["category"]
+            row.limit_days, row.photo_required = item["limit_days"], item["photo_required"]
+            row.position, row.active = pos, True
+            db.session.add(row)
+            n += 1
+    return n
+
+
+def seed_calendar() -> int:
+    """Fill the holiday table from chinese-calendar (idempotent); return rows written."""
+    have = {d.day for d in db.session.scalars(db.select(CalendarDay))}
+    rows = [CalendarDay(day=d, kind=k, name=n) for d, k, n in seed_days() if d not in have]
+    db.session.add_all(rows)
+    first, last = seed_years()
+    years = set(db.session.scalars(db.select(CalendarYear.year)))
+    db.session.add_all(CalendarYear(year=y, source="chinese-calendar")
+                       for y in range(first, last + 1) if y not in years)
+    return len(rows)
+
+
+def import_boundaries(collection: dict, demo: bool = False) -> list[str]:
+    """Create or replace community boundaries from a GeoJSON FeatureCollection by `code`."""
+    names = []
+    for feat in collection["features"]:
+        props = feat["properties"]
+        row = db.session.scalar(db.select(Community).filter_by(code=props["code"]))
+        if row is None:
+            row = Community(code=props["code"], name=props["name"])
+            db.session.add(row)
+        row.name, row.boundary, row.boundary_is_demo = props["name"], feat["geometry"], demo
+        names.append(row.name)
+    db.session.flush()
+    return names
+
+
+def load_demo(password: str) -> dict:
+    """Load the demo street; safe to run twice. Return counts."""
+    from shared_schema import load_catalogue
+
+    import_boundaries(_read("street.geojson"), demo=True)
+    by_code = {c.code: c for c in db.session.scalars(db.select(Community))}
+    existing = {p.name for p in db.session.scalars(db.select(Point))}
+    for p in _read("points.json"):
+        if p["name"] not in existing:
+            db.session.add(Point(name=p["name"], location_type=p["location_type"],
+                                 community_id=by_code[p["community"]].id, lat=p["lat"],
+                                 lon=p["lon"], address=p.get("address", "")))
+    users = {u.username for u in db.session.scalars(db.select(User))}
+    for a in _read("accounts.json"):
+        if a["username"] in users:
+            continue
+        user = User(username=a["username"], display_name=a["display_name"], role=a["role"],
+                    community_id=by_code[a["community"]].id if a["community"] else None)
+        user.set_password(password)
+        db.session.add(user)
+    items = load_checklists(load_catalogue())
+    days = seed_calendar()
+    db.session.commit()
+    return {"communities": len(by_code), "points": db.session.query(Point).count(),
+            "users": db.session.query(User).count(), "checklist_items": items,
+            "calendar_rows_added": days}
+
+
+def accounts() -> list[dict]:
+    """The demo accounts, for printing at start."""
+    return _read("accounts.json")

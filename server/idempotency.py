@@ -1,0 +1,67 @@
+"""Idempotency-Key for every POST: a repeat answers as the first time and changes nothing."""
+import uuid
+from functools import wraps
+
+from flask import g, jsonify, make_response, request
+from sqlalchemy.exc import IntegrityError
+
+from .errors import ApiError
+from .extensions import db
+from .models import IdempotencyRecord
+
+
+def _key() -> str | None:
+    """Return the request's Idempotency-Key, validated as a UUID, or None."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    try:
+        return str(uuid.UUID(key))
+    except ValueError:
+        raise ApiError(400, "bad_idempotency_key", "Idempotency-Key 须为 UUID") from None
+
+
+def _stored(key: str) -> IdempotencyRecord | None:
+    """Look up an earlier answer under this user's key."""
+    return db.session.scalar(db.select(IdempotencyRecord).filter_by(user_id=g.user.id, key=key))
+
+
+def _replay(rec: IdempotencyRecord):
+    """Answer with the stored response, or 422 when the key was used for another request."""
+    if rec.method != request.method or rec.path != request.path:
+        raise ApiError(422, "idempotency_key_reused", "此 Idempotency-Key 已用于另一个请求")
+    resp = make_response(rec.body, rec.status)
+    resp.headers["Content-Type"] = "application/json"
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def write_endpoint(view):
+    """Run a writing view in one transaction, honouring Idempotency-Key (after auth)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = _key()
+        if key and (rec := _stored(key)) is not None:
+            return _replay(rec)
+        try:
+            rv = view(*args, **kwargs)
+            resp = make_response(rv if not isinstance(rv, (dict, list)) else jsonify(rv))
+            if key and resp.status_code < 300:
+                db.session.add(IdempotencyRecord(
+                    user_id=g.user.id, key=key, method=request.method, path=request.path,
+                    status=resp.status_code, body=resp.get_data(as_text=True)))
+            db.session.commit()
+            return resp
+        except IntegrityError:
+            db.session.rollback()
+            if key and (rec := _stored(key)) is not None:
+                return _replay(rec)  # a concurrent twin got there first
+            raise
+        except Exception:
+            db.session.rollback()
+            raise
+
+    return wrapper
+
+

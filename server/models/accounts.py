@@ -1,0 +1,54 @@
+"""Users and their API tokens."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+
+ROLES = ("inspector", "community", "supervisor", "leader", "admin")
+
+
+class User(db.Model):
+    """A person who signs in: inspector, community staff, supervisor, leader or admin."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(64))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    community = relationship("Community")
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Tell whether the password matches."""
+        return check_password_hash(self.password_hash, password)
+
+    def to_dict(self) -> dict:
+        """Return the public shape used by the login answer."""
+        return {
+            "id": self.id, "username": self.username, "display_name": self.display_name,
+            "role": self.role, "community_id": self.community_id,
+        }
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user = relationship("User")

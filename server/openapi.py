@@ -1,0 +1,90 @@
+"""The OpenAPI 3.1 document, built from the routes and the JSON Schemas in shared_schema/."""
+import re
+
+from flask import Blueprint, current_app, jsonify
+
+import shared_schema
+
+bp = Blueprint("openapi", __name__)
+
+# endpoint → (request body schema, 2xx response schema); None where there is no JSON body.
+SCHEMAS = {
+    "api.login": ("login_request", "login_response"),
+    "api.push": ("sync_push_request", "sync_push_response"),
+    "api.pull": (None, "sync_pull_response"),
+    "api.communities": (None, "communities_collection"),
+    "api.points": (None, "points_collection"),
+    "api.checklists": (None, "checklists_response"),
+    "api.list_findings": (None, "findings_page"),
+    "api.get_finding": (None, "finding"),
+    "api.act_on_finding": ("finding_action_request", "finding"),
+    "api.put_photo": (None, "photo_upload_response"),
+    "api.due": (None, "calendar_due_response"),
+    "api.put_day": ("calendar_day_update", None),
+    "api.list_letters": (None, None),
+    "api.get_letter": (None, "letter"),
+}
+ERRORS = {"400": "请求格式不正确", "401": "未登录或登录已过期", "403": "角色无权",
+          "404": "不存在或不可见", "409": "当前状态不允许", "413": "内容过大",
+          "415": "不支持的类型", "422": "字段有误"}
+
+
+def _path(rule: str) -> tuple[str, list[dict]]:
+    """Turn /x/<int:id> into /x/{id} and list its path parameters."""
+    params = []
+
+    def repl(m):
+        """Replace one converter."""
+        conv, name = (m.group(1) or "string"), m.group(2)
+        params.append({"name": name, "in": "path", "required": True,
+                       "schema": {"type": "integer" if conv == "int" else "string"}})
+        return "{" + name + "}"
+
+    return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
+
+
+def _ref(name: str) -> dict:
+    """A reference to an embedded component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def build_spec(app) -> dict:
+    """Assemble the document from the app's /api/v1 and /open311 routes."""
+    paths: dict = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/api/v1", "/open311")):
+            continue
+        view = app.view_functions[rule.endpoint]
+        path, params = _path(rule.rule)
+        req, resp = SCHEMAS.get(rule.endpoint, (None, None))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            doc = (view.__doc__ or "").strip().splitlines()
+            op = {"operationId": rule.endpoint.replace(".", "_") + "_" + method.lower(),
+                  "summary": doc[0] if doc else rule.endpoint, "parameters": params,
+                  "responses": {"200": {"description": "成功", "content": {
+                      "application/json": {"schema": _ref(resp) if resp else {}}}}}}
+            for code, text in ERRORS.items():
+                op["responses"][code] = {"description": text,
+                                         "content": {"application/json": {"schema": _ref("error")}}}
+            if req:
+                op["requestBody"] = {"required": True, "content": {
+                    "application/json": {"schema": _ref(req)}}}
+            if rule.endpoint != "api.login":
+                op["security"] = [{"bearer": []}]
+            paths.setdefault(path, {})[method.lower()] = op
+    schemas = {name: shared_schema.load_schema(name) for name in shared_schema.schema_names()}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "创城督导 API", "version": "1.0.0",
+                 "description": "明桦街道创城督导：同步、问题台账、整改闭环与函件。"},
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    """The OpenAPI document."""
+    return jsonify(build_spec(current_app))

@@ -1,0 +1,47 @@
+"""The periodic deadline sweep inside the running server."""
+import threading
+import time
+
+from flask import Flask
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .timeutil import utcnow
+
+
+def sweep_once(app: Flask) -> int:
+    """Run one sweep and commit; a concurrent worker's duplicate letter is rolled back."""
+    from .services.deadlines import sweep
+
+    with app.app_context():
+        try:
+            letters = sweep(utcnow())
+            db.session.commit()
+            return len(letters)
+        except IntegrityError:
+            db.session.rollback()  # another worker issued the same prompt letter first
+            return 0
+        finally:
+            db.session.remove()
+
+
+def start_sweeper(app: Flask) -> threading.Thread | None:
+    """Start a daemon thread that sweeps every SWEEP_INTERVAL_S seconds (0 disables)."""
+    interval = app.config["SWEEP_INTERVAL_S"]
+    if interval <= 0:
+        return None
+
+    def loop():
+        """Sweep forever, logging rather than dying on errors."""
+        while True:
+            try:
+                n = sweep_once(app)
+                if n:
+                    app.logger.info("deadline sweep issued %d prompt letters", n)
+            except Exception:  # keep the server's sweeper alive through a bad moment
+                app.logger.exception("deadline sweep failed")
+            time.sleep(interval)
+
+    thread = threading.Thread(target=loop, name="deadline-sweeper", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: input validation and output shapes, mirroring shared_schema/."""

@@ -1,0 +1,67 @@
+"""The output shape of a finding, as the contract's finding.schema.json describes it."""
+from datetime import date
+
+from ..models import Finding, FindingEvent
+from ..services.deadlines import overdue_state
+from ..services.lifecycle import STATUS_LABELS
+from ..services.reference import Reference
+from ..timeutil import iso
+
+SOURCES = {False: "日常督查", True: "暗访"}
+
+
+def _day(d: date | None) -> str | None:
+    """Format a local date."""
+    return d.isoformat() if d else None
+
+
+def photo_ref(photo_id: str, stage: str) -> dict:
+    """A photo as listed on a finding, with its URLs."""
+    base = f"/api/v1/photos/{photo_id}"
+    return {"id": photo_id, "stage": stage, "url": base,
+            "thumb_url": f"{base}?variant=thumb", "display_url": f"{base}?variant=display"}
+
+
+def event_dict(e: FindingEvent) -> dict:
+    """One history entry."""
+    return {"at": iso(e.at), "actor": e.actor.display_name if e.actor else "系统",
+            "actor_id": e.actor_id, "action": e.action, "from": e.from_status,
+            "to": e.to_status, "note": e.note, "data": e.data, "photo_ids": e.photo_ids}
+
+
+def finding_dict(f: Finding, ref: Reference, today: date, detail: bool = False) -> dict:
+    """Serialise a finding; overdue and derived flags are computed for the local day."""
+    late_reply, late_rectify = overdue_state(f.status, f.reply_due, f.rectify_due, today)
+    flags = list(f.flags or [])
+    if f.deadline_provisional:
+        flags.append("provisional_deadline")
+    if f.extension:
+        flags.append("extension_pending")
+    item = ref.items.get(f.item_code)
+    out = {
+        "id": f.id, "code": f.code, "status": f.status, "status_label": STATUS_LABELS[f.status],
+        "community_id": f.community_id,
+        "community_name": ref.community_names.get(f.community_id),
+        "item_code": f.item_code, "item_text": item.text if item else f.item_code,
+        "category": item.category if item else None,
+        "location_type": f.location_type, "point_id": f.point_id,
+        "point_name": f.point.name if f.point else None,
+        "lat": f.lat, "lon": f.lon, "description": f.description,
+        "source": SOURCES[bool(f.covert)], "covert": f.covert,
+        "inspector": f.inspector.display_name if f.inspector else None,
+        "found_at": iso(f.found_at), "received_at": iso(f.received_at),
+        "notified_at": iso(f.notified_at),
+        "reply_due": _day(f.reply_due), "rectify_due": _day(f.rectify_due),
+        "overdue": late_reply or late_rectify, "overdue_reply": late_reply,
+        "overdue_rectify": late_rectify,
+        "assignment": {"method": f.assignment_method, "detail": f.assignment_detail},
+        "flags": sorted(set(flags)),
+        "photos": [photo_ref(p.photo_id, p.stage) for p in f.photo_links],
+        "reply": f.reply, "extension": f.extension,
+        "rework_count": f.rework_count, "return_count": f.return_count,
+        "replied_at": iso(f.replied_at), "rectified_at": iso(f.rectified_at),
+        "closed_at": iso(f.closed_at), "updated_at": iso(f.updated_at),
+    }
+    if detail:
+        out["history"] = [event_dict(e) for e in f.events]
+    return out

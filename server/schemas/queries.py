@@ -1,0 +1,45 @@
+"""Query-string schemas: filters and paging of the findings list."""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from ..models.findings import STATUSES
+
+
+class FindingFilterSchema(Schema):
+    """Filters shared by the findings list, the ledger exports and the map."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String()
+    community_id = fields.Integer()
+    location_type = fields.String(validate=validate.Length(max=32))
+    item_code = fields.String(validate=validate.Length(max=64))
+    point_id = fields.Integer()
+    overdue = fields.Boolean()
+    covert = fields.Boolean()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    q = fields.String(validate=validate.Length(max=100))
+
+    @validates("status")
+    def check_status(self, value, **kwargs):
+        """Statuses are comma-separated known values."""
+        bad = [s for s in value.split(",") if s not in STATUSES]
+        if bad:
+            raise ValidationError(f"未知状态：{','.join(bad)}")
+
+
+class FindingListSchema(FindingFilterSchema):
+    """Filters plus paging."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class PullSchema(Schema):
+    """The pull cursor."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))

@@ -1,0 +1,97 @@
+"""Issuing the three letters; each letter keeps a snapshot of what it said."""
+from datetime import date, datetime
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import Finding, Letter
+from ..timeutil import to_local
+from .events import log_letter
+from .numbering import letter_number, reserve
+
+KIND_TITLES = {"notice": "问题整改通知函", "reply": "整改答复函", "prompt": "工作提示函"}
+
+
+def _new_letter(kind: str, community_id: int | None, at: datetime, finding_ids: list[str],
+                body: dict, event_key: str | None = None) -> Letter:
+    """Number and store a letter of a kind, numbered per local year."""
+    year = to_local(at).year
+    seq = reserve(f"letter:{kind}:{year}")
+    number = letter_number(current_app.config["LETTER_PREFIX"], kind, year, seq)
+    letter = Letter(kind=kind, year=year, seq=seq, number=number, community_id=community_id,
+                    issued_at=at, finding_ids=finding_ids, event_key=event_key,
+                    body={"title": KIND_TITLES[kind], **body})
+    db.session.add(letter)
+    db.session.flush()
+    log_letter(letter, at)
+    return letter
+
+
+def _item_line(f: Finding, item_text: str, point_name: str | None) -> dict:
+    """Snapshot of one finding as a letter lists it."""
+    return {
+        "finding_id": f.id, "code": f.code, "item_code": f.item_code, "item_text": item_text,
+        "point": point_name or (f"{f.lat:.5f}, {f.lon:.5f}" if f.lat is not None else "未知位置"),
+        "description": f.description, "rectify_due": _d(f.rectify_due),
+        "reply_due": _d(f.reply_due),
+        "photo_ids": [link.photo_id for link in f.photo_links if link.stage == "before"],
+    }
+
+
+def _d(value: date | None) -> str | None:
+    """Format a date for a snapshot."""
+    return value.isoformat() if value else None
+
+
+def issue_notice(community_id: int, community_name: str, findings: list[Finding], at: datetime,
+                 items: dict, point_names: dict) -> Letter:
+    """Issue one notice covering a community's failed items from one inspection."""
+    lines = [_item_line(f, items[f.item_code].text, point_names.get(f.point_id)) for f in findings]
+    body = {
+        "addressee": community_name,
+        "inspected_on": to_local(findings[0].found_at).date().isoformat(),
+        "reply_due": _d(findings[0].reply_due),
+        "reply_working_days": 2,
+        "items": lines,
+        "office": current_app.config["LETTER_OFFICE"],
+        "provisional": any(f.deadline_provisional for f in findings),
+    }
+    letter = _new_letter("notice", community_id, at, [f.id for f in findings], body)
+    for f in findings:
+        f.notice_letter_id = letter.id
+    return letter
+
+
+def issue_reply_letter(finding: Finding, community_name: str, item_text: str,
+                       point_name: str | None, reply: dict, at: datetime) -> Letter:
+    """Generate the community's reply letter (答复函) from a reply."""
+    notice = db.session.get(Letter, finding.notice_letter_id) if finding.notice_letter_id else None
+    body = {
+        "from": community_name,
+        "addressee": current_app.config["LETTER_OFFICE"],
+        "notice_number": notice.number if notice else None,
+        "items": [_item_line(finding, item_text, point_name)],
+        "reply": reply,
+    }
+    return _new_letter("reply", finding.community_id, at, [finding.id], body)
+
+
+def issue_prompt(finding: Finding, clock: str, due: date, new_due: date, at: datetime,
+                 community_name: str, item_text: str, point_name: str | None,
+                 overdue_days: int) -> Letter:
+    """Issue the prompt letter (提示函) for one overdue event, submitted to the leaders."""
+    notice = db.session.get(Letter, finding.notice_letter_id) if finding.notice_letter_id else None
+    body = {
+        "addressee": community_name,
+        "submitted_to": current_app.config["LEADERS_ADDRESSEE"],
+        "clock": clock,
+        "due": due.isoformat(),
+        "new_due": new_due.isoformat(),
+        "overdue_working_days": overdue_days,
+        "notice_number": notice.number if notice else None,
+        "notice_date": to_local(notice.issued_at).date().isoformat() if notice else None,
+        "items": [_item_line(finding, item_text, point_name)],
+        "office": current_app.config["LETTER_OFFICE"],
+    }
+    key = f"{finding.id}:{clock}:{due.isoformat()}"
+    return _new_letter("prompt", finding.community_id, at, [finding.id], body, event_key=key)

@@ -1,0 +1,51 @@
+"""Filtering the ledger: one query builder for the list, exports and the map."""
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..models import Finding, User
+from ..timeutil import LOCAL_TZ
+from .deadlines import overdue_clause
+from .visibility import finding_scope
+
+
+def _local_start(d: date) -> datetime:
+    """The UTC instant a local day starts."""
+    return datetime.combine(d, time.min, LOCAL_TZ)
+
+
+def filtered(user: User, f: dict, today: date):
+    """A select of the findings this user may see, narrowed by the filters."""
+    q = sa.select(Finding).where(finding_scope(user))
+    if f.get("status"):
+        q = q.where(Finding.status.in_(f["status"].split(",")))
+    for name in ("community_id", "location_type", "item_code", "point_id", "covert"):
+        if f.get(name) is not None:
+            q = q.where(getattr(Finding, name) == f[name])
+    if f.get("overdue") is True:
+        q = q.where(overdue_clause(today))
+    elif f.get("overdue") is False:
+        q = q.where(sa.not_(overdue_clause(today)))
+    if f.get("from_"):
+        q = q.where(Finding.found_at >= _local_start(f["from_"]))
+    if f.get("to"):
+        q = q.where(Finding.found_at < _local_start(f["to"] + timedelta(days=1)))
+    if f.get("q"):
+        like = f"%{f['q']}%"
+        q = q.where(sa.or_(Finding.code.like(like), Finding.description.like(like)))
+    return q
+
+
+def with_relations(q):
+    """Eager-load what serialising a finding touches."""
+    return q.options(selectinload(Finding.point), selectinload(Finding.inspector),
+                     selectinload(Finding.photo_links))
+
+
+def page_of(db, q, page: int, per_page: int) -> tuple[list[Finding], int]:
+    """Return one page (newest first) and the total count."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
+    rows = db.session.scalars(with_relations(q).order_by(Finding.found_at.desc(), Finding.id)
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), total

@@ -1,0 +1,41 @@
+"""Who sees what: a community sees only its own findings, photos and letters."""
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Finding, FindingPhoto, Letter, Photo, User
+
+EVERYTHING = ("inspector", "supervisor", "leader", "admin")
+
+
+def finding_scope(user: User):
+    """A SQL condition for the findings this user may see."""
+    if user.role in EVERYTHING:
+        return sa.true()
+    if user.role == "community" and user.community_id is not None:
+        return Finding.community_id == user.community_id
+    return sa.false()
+
+
+def letter_scope(user: User):
+    """A SQL condition for the letters this user may see."""
+    if user.role in EVERYTHING:
+        return sa.true()
+    if user.role == "community" and user.community_id is not None:
+        return Letter.community_id == user.community_id
+    return sa.false()
+
+
+def can_see_photo(user: User, photo: Photo) -> bool:
+    """A photo is visible to its uploader and to whoever may see a finding using it."""
+    if user.role in EVERYTHING or photo.uploaded_by == user.id:
+        return True
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(FindingPhoto)
+        .join(Finding, Finding.id == FindingPhoto.finding_id)
+        .where(FindingPhoto.photo_id == photo.id, finding_scope(user))) > 0
+
+
+def get_visible_finding(user: User, finding_id: str) -> Finding | None:
+    """Load a finding if this user may see it, else None (answered as 404)."""
+    return db.session.scalar(sa.select(Finding).where(Finding.id == finding_id,
+                                                      finding_scope(user)))

@@ -1,0 +1,155 @@
+"""Fixtures: the app on SQLite (default) or PostgreSQL (TEST_DATABASE_URL), a client, auth."""
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from server import create_app
+from server.extensions import db
+
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL")  # e.g. postgresql://postgres@127.0.0.1/test
+
+
+def _pg_throwaway():
+    """Create a throwaway PostgreSQL database for this run; return (url, dropper)."""
+    admin_url = PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"cc_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop():
+        """Drop the throwaway database."""
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The database URL every test app uses."""
+    if PG_ADMIN_URL:
+        url, drop = _pg_throwaway()
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Create the schema and the demo street once per run."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "DATA_DIR": str(tmp_path_factory.mktemp("data")), "SWEEP_INTERVAL_S": 0})
+    with app.app_context():
+        db.create_all()
+        from server.demo import load_demo
+        load_demo("pw")
+        db.session.remove()
+        db.engine.dispose()
+    return database_url
+
+
+MUTABLE = ("change_log", "idempotency_records", "verifications", "finding_events",
+           "finding_photos", "findings", "letters", "inspection_results", "inspections",
+           "photos", "counters", "api_tokens")
+
+
+@pytest.fixture
+def app(_schema, tmp_path):
+    """A fresh app over the shared demo street; mutable tables are emptied after each test."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": _schema,
+                      "DATA_DIR": str(tmp_path / "data"), "SWEEP_INTERVAL_S": 0,
+                      "DEMO_PASSWORD": "pw"})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("UPDATE findings SET notice_letter_id = NULL")
+            for table in MUTABLE:
+                conn.exec_driver_sql(f"DELETE FROM {table}")
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+class Auth:
+    """Sign in as a demo account and make authorised calls."""
+
+    def __init__(self, client):
+        """Keep the client; tokens are cached per username."""
+        self.client, self.tokens = client, {}
+
+    def token(self, username: str) -> str:
+        """The bearer token of a demo account."""
+        if username not in self.tokens:
+            r = self.client.post("/api/v1/auth/login", json={"username": username, "password": "pw"})
+            assert r.status_code == 200, r.get_data(as_text=True)
+            self.tokens[username] = r.json["token"]
+        return self.tokens[username]
+
+    def headers(self, username: str, **extra) -> dict:
+        """Authorization header for a demo account."""
+        return {"Authorization": f"Bearer {self.token(username)}", **extra}
+
+    def get(self, username, url, **kw):
+        """GET as a user."""
+        return self.client.get(url, headers=self.headers(username), **kw)
+
+    def post(self, username, url, json=None, headers=None, **kw):
+        """POST JSON as a user."""
+        return self.client.post(url, json=json, headers={**self.headers(username), **(headers or {})}, **kw)
+
+    def put(self, username, url, **kw):
+        """PUT as a user."""
+        headers = {**self.headers(username), **kw.pop("headers", {})}
+        return self.client.put(url, headers=headers, **kw)
+
+
+@pytest.fixture
+def auth(client):
+    """The Auth helper."""
+    return Auth(client)
+
+
+def pytest_report_header(config):
+    """Say which database the run uses."""
+    return f"database: {'PostgreSQL (TEST_DATABASE_URL)' if PG_ADMIN_URL else 'SQLite'}"
+
+
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Travel in time: clock.set("2026-11-27T10:00:00+08:00") fixes the server's now."""
+    from datetime import datetime as _dt
+
+    import server.timeutil as tu
+
+    class Clock:
+        """A settable clock."""
+
+        def set(self, iso_time: str):
+            """Fix now at an ISO time with offset."""
+            when = _dt.fromisoformat(iso_time)
+            monkeypatch.setattr(tu, "_source", lambda: when.astimezone(tu.timezone.utc))
+            return when
+
+    c = Clock()
+    c.set("2026-11-27T10:00:00+08:00")
+    return c
