@@ -63,10 +63,12 @@ def generate(path: str, width: int, height: int, quality: int, fmt: str) -> None
     img.save(path, fmt, **params)
 
 
-def measure(path: str, content_type: str) -> dict:
+def measure(path: str, content_type: str, format_limit: bool) -> dict:
     """Run the upload pipeline on the file in this (fresh) process; return the figures."""
     sys.path.insert(0, ROOT)
     from server.services.photos import (
+        FULL_DECODE_MAX_PIXELS,
+        PhotoError,
         Watermark,
         find_cjk_font,
         inspect_image,
@@ -85,7 +87,13 @@ def measure(path: str, content_type: str) -> dict:
     digest = sha256_hex(data)
     timings["sha256"] = time.perf_counter() - t
     t = time.perf_counter()
-    info = inspect_image(data, content_type, max_bytes=512 * 1024 * 1024, max_pixels=60_000_000)
+    try:
+        full_decode_limit = FULL_DECODE_MAX_PIXELS if format_limit else None
+        info = inspect_image(data, content_type, max_bytes=512 * 1024 * 1024,
+                             max_pixels=60_000_000, max_pixels_full_decode=full_decode_limit)
+    except PhotoError as exc:
+        return {"rejected": f"{exc.status} {exc.code}: {exc.message}",
+                "peak_rss_mb": _peak_rss_mb(), "baseline_rss_mb": baseline}
     timings["inspect_image"] = time.perf_counter() - t
     t = time.perf_counter()
     thumb = make_thumbnail(data)
@@ -118,6 +126,8 @@ def main() -> int:
     parser.add_argument("--quality", type=int, default=88)
     parser.add_argument("--target-mb", type=float, default=300.0)
     parser.add_argument("--format", choices=["jpeg", "png", "webp"], default="jpeg")
+    parser.add_argument("--no-format-limit", action="store_true",
+                        help="lift the PNG/WebP pixel limit to measure what it protects against")
     parser.add_argument("--_generate", nargs=1, help=argparse.SUPPRESS)
     parser.add_argument("--_measure", nargs=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -127,7 +137,8 @@ def main() -> int:
                  args.format.upper())
         return 0
     if args._measure:
-        print(json.dumps(measure(args._measure[0], f"image/{args.format}")))
+        print(json.dumps(measure(args._measure[0], f"image/{args.format}",
+                                 not args.no_format_limit)))
         return 0
 
     me = os.path.abspath(__file__)
@@ -141,10 +152,15 @@ def main() -> int:
         print(f"generated {args.width}x{args.height} {args.format.upper()} "
               f"({args.width * args.height / 1e6:.1f} MP, {os.path.getsize(path) / 2**20:.1f} MB)"
               f" in {time.perf_counter() - t:.1f} s")
-        out = subprocess.run([sys.executable, me, "--format", args.format,
+        extra = ["--no-format-limit"] if args.no_format_limit else []
+        out = subprocess.run([sys.executable, me, "--format", args.format, *extra,
                               "--_measure", path], check=True,
                              capture_output=True, text=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
+    if "rejected" in result:
+        print(f"inspect_image refused it: {result['rejected']}")
+        print(f"peak RSS {result['peak_rss_mb']:.1f} MB")
+        return 0
 
     print(f"inspect_image -> {result['info']}")
     for step, seconds in result["timings_s"].items():

@@ -22,8 +22,8 @@ def from_env() -> dict:
         # Assignment and review thresholds (metres).
         "NEAREST_POINT_RADIUS_M": float(os.environ.get("NEAREST_POINT_RADIUS_M", "150")),
         "GPS_FAR_FROM_POINT_M": float(os.environ.get("GPS_FAR_FROM_POINT_M", "200")),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
-        "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(15 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(32 * 1024 * 1024))),
+        "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(25 * 1024 * 1024))),
         "PHOTO_MAX_PIXELS": int(os.environ.get("PHOTO_MAX_PIXELS", str(60_000_000))),
         "TOKEN_DAYS": 30,
         "SWEEP_INTERVAL_S": int(os.environ.get("SWEEP_INTERVAL_S", "600")),

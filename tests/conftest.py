@@ -48,7 +48,7 @@ def _schema(database_url, tmp_path_factory):
     with app.app_context():
         db.create_all()
         from server.demo import load_demo
-        load_demo("pw")
+        load_demo("pw", hash_method="pbkdf2:sha256:1000")  # fast logins in tests
         db.session.remove()
         db.engine.dispose()
     return database_url

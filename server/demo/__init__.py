@@ -56,7 +56,7 @@ def import_boundaries(collection: dict, demo: bool = False) -> list[str]:
     return names
 
 
-def load_demo(password: str) -> dict:
+def load_demo(password: str, hash_method: str = "scrypt") -> dict:
     """Load the demo street; safe to run twice. Return counts."""
     from shared_schema import load_catalogue
 
@@ -74,7 +74,7 @@ def load_demo(password: str) -> dict:
             continue
         user = User(username=a["username"], display_name=a["display_name"], role=a["role"],
                     community_id=by_code[a["community"]].id if a["community"] else None)
-        user.set_password(password)
+        user.set_password(password, hash_method)
         db.session.add(user)
     items = load_checklists(load_catalogue())
     days = seed_calendar()

@@ -1,4 +1,6 @@
 """Open311 GeoReport v2, read-only, in JSON and XML, over the findings ledger."""
+import re
+import re
 from datetime import datetime, timedelta
 from xml.etree import ElementTree as ET
 
@@ -15,7 +17,10 @@ from ..timeutil import iso, parse_iso, utcnow
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
-SEES_COVERT = ("supervisor", "leader", "admin")
+SEES_COVERT = ("supervisor", "leader")  # DESIGN.md: covert findings for these two only
+# Characters XML 1.0 cannot carry at all (control characters, surrogates, U+FFFE/U+FFFF); they
+# can arrive in free text from the phones and would make the whole document unparseable.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_text(value) -> str:
@@ -24,7 +29,7 @@ def _xml_text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML_CHAR.sub("", str(value))
 
 
 def _render(rows: list[dict], root: str, child: str, fmt: str):
@@ -82,6 +87,8 @@ def _time_arg(name: str) -> datetime | None:
     value = request.args.get(name)
     if not value:
         return None
+    if re.search(r"\d \d{2}:\d{2}$", value):
+        value = value[:-6] + "+" + value[-5:]  # an unencoded "+08:00" arrives as " 08:00"
     try:
         return parse_iso(value)
     except ValueError:

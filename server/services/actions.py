@@ -46,12 +46,18 @@ def _link_photos(finding: Finding, photo_ids: list[str], stage: str) -> None:
                                         position=len(have) + i))
 
 
-def _uploaded_photos(finding: Finding, photo_ids: list[str], after_notice: bool) -> None:
-    """Require the photos to be uploaded (and, for a rectification, after the notice)."""
+def _uploaded_photos(finding: Finding, user: User, photo_ids: list[str], after_notice: bool) -> None:
+    """Require the photos to be uploaded, by this user's side, and for a rectification after the notice."""
     photos = {p.id: p for p in db.session.scalars(db.select(Photo).where(Photo.id.in_(photo_ids)))}
     missing = [pid for pid in photo_ids if pid not in photos]
     if missing:
         raise _invalid("photo_ids", f"照片尚未上传：{', '.join(missing)}")
+    if user.role == "community":
+        uploaders = {p.uploaded_by for p in photos.values()}
+        same = set(db.session.scalars(db.select(User.id).where(
+            User.id.in_(uploaders), User.community_id == user.community_id)))
+        if uploaders - same:
+            raise _invalid("photo_ids", "只能使用本社区上传的照片")
     if after_notice and finding.notified_at and not any(
             p.received_at >= finding.notified_at for p in photos.values()):
         raise _invalid("photo_ids", "至少需要一张在整改通知下发后拍摄上传的照片")
@@ -80,7 +86,7 @@ def apply_action(finding: Finding, user: User, payload: dict, at: datetime,
         finding.reply, finding.replied_at = reply, at
         note, extra = data["measures"], dict(reply)
     elif action == "rectify":
-        _uploaded_photos(finding, photos, after_notice=True)
+        _uploaded_photos(finding, user, photos, after_notice=True)
         if finding.replied_at is None:
             finding.replied_at = at  # a rectification counts as the reply too
         finding.rectified_at = at
@@ -111,7 +117,7 @@ def apply_action(finding: Finding, user: User, payload: dict, at: datetime,
         extra = {"community_id": data["community_id"]}
     elif action in ("verify", "reject"):
         if photos and not via_sync:
-            _uploaded_photos(finding, photos, after_notice=False)
+            _uploaded_photos(finding, user, photos, after_notice=False)
         if user.role == "inspector" and not photos:
             raise _invalid("photo_ids", "现场复查须附照片")
         _link_photos(finding, photos, "verify")

@@ -60,9 +60,11 @@ def store(photo_id: str, data: bytes, content_type: str | None, headers, user: U
     try:
         info = inspect_image(data, content_type, max_bytes=limits.max_bytes,
                              max_pixels=limits.max_pixels)
+        thumb = make_thumbnail(data)  # a full decode: damage deep in the file shows here
     except PhotoError as err:
         raise ApiError(err.status, err.code, err.message) from None
     storage.put_original(digest, data)
+    storage.put_derived(f"{photo_id}-thumb.jpg", thumb)
     photo = Photo(id=photo_id, sha256=digest, content_type=info.content_type, width=info.width,
                   height=info.height, size=len(data),
                   taken_at=meta["taken_at"] or info.exif_taken_at,

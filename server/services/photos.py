@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -60,6 +61,11 @@ _OTHER_IMAGE_MAGIC = (
 )
 _ISOBMFF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
                    b"avif", b"avis"}
+
+# PNG and WebP cannot be decoded at reduced scale: a WebP costs about 16 bytes a pixel at
+# peak (libwebp's two canvases, a copy, Pillow's image), a PNG about 5. 13 MP keeps either
+# under a 300 MB worker (bench/photo_memory.py) and still admits 12 MP phone photos.
+FULL_DECODE_MAX_PIXELS = 13_000_000
 
 _THUMB_QUALITY = 80
 _DISPLAY_QUALITY = 85
@@ -278,8 +284,10 @@ def _read_exif(img: Image.Image) -> tuple[int, datetime | None, float | None, fl
     lat = lon = None
     try:
         gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-        lat = _dms_to_degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef))
-        lon = _dms_to_degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef))
+        lat = _dms_to_degrees(gps.get(ExifTags.GPS.GPSLatitude),
+                              gps.get(ExifTags.GPS.GPSLatitudeRef))
+        lon = _dms_to_degrees(gps.get(ExifTags.GPS.GPSLongitude),
+                              gps.get(ExifTags.GPS.GPSLongitudeRef))
         if (lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180
                 or (lat == 0 and lon == 0)):  # 0,0 is what cameras write without a fix
             lat = lon = None
@@ -319,8 +327,8 @@ def _check_integrity(data: bytes, fmt: str, size: tuple[int, int]) -> None:
         raise _corrupt() from exc
 
 
-def inspect_image(data: bytes, declared_type: str | None, *, max_bytes: int,
-                  max_pixels: int) -> ImageInfo:
+def inspect_image(data: bytes, declared_type: str | None, *, max_bytes: int, max_pixels: int,
+                  max_pixels_full_decode: int | None = FULL_DECODE_MAX_PIXELS) -> ImageInfo:
     """Validate an upload (size, type, pixels, integrity) and read its EXIF; no full decode."""
     if len(data) > max_bytes:
         raise PhotoError("too_large", 413,
@@ -340,6 +348,12 @@ def inspect_image(data: bytes, declared_type: str | None, *, max_bytes: int,
         limit = _pixel_limit(max_pixels)
         if width * height > limit:
             raise _too_many_pixels(width, height, limit)
+        if (fmt != "JPEG" and max_pixels_full_decode is not None
+                and width * height > max_pixels_full_decode):
+            raise PhotoError(
+                "too_many_pixels", 413,
+                f"PNG、WebP 图片最多 {max_pixels_full_decode / 1e4:.0f} 万像素"
+                f"（此图 {width}×{height}），请转为 JPEG 后上传")
 
     _check_integrity(data, fmt, (width, height))
 
@@ -387,8 +401,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 
 
 def _load_oriented(data: bytes, long_edge: int) -> tuple[Image.Image, bytes | None]:
-    """Decode (JPEG: at the smallest DCT scale covering long_edge), shrink the long edge to at
-    most long_edge, then apply EXIF orientation; also return the ICC profile."""
+    """Decode (JPEGs at reduced scale), fit within long_edge, apply EXIF orientation; + ICC."""
     if long_edge < 1:
         raise ValueError("long_edge must be positive")
     try:
@@ -472,9 +485,14 @@ def _face_index(font_path: str) -> int:
 
 
 @lru_cache(maxsize=64)
-def _font(font_path: str, size: int) -> ImageFont.FreeTypeFont:
-    """Load (and cache) the CJK font at a pixel size."""
+def _font_for_thread(font_path: str, size: int, thread_id: int) -> ImageFont.FreeTypeFont:
+    """Load the CJK font at a pixel size for one thread (FreeType faces are not thread-safe)."""
     return ImageFont.truetype(font_path, size, index=_face_index(font_path))
+
+
+def _font(font_path: str, size: int) -> ImageFont.FreeTypeFont:
+    """Return the cached CJK font at a pixel size for the calling thread."""
+    return _font_for_thread(font_path, size, threading.get_ident())
 
 
 def _format_coord(lat: float | None, lon: float | None, accuracy_m: float | None) -> str:

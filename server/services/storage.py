@@ -27,7 +27,7 @@ def validate_sha256(sha256: str) -> str:
 
 
 def validate_derived_name(name: str) -> str:
-    """Return name if it is a safe relative name like 'thumb/ab12.jpg'; raise ValueError otherwise."""
+    """Return name if it is a safe relative name like 'thumb/ab12.jpg'; else raise ValueError."""
     if not isinstance(name, str) or not name:
         raise ValueError("derived name must be a non-empty string")
     segments = name.split("/")

@@ -25,10 +25,12 @@ def all_files(root) -> list[str]:
 
 
 def test_file_storage_is_a_storage(store):
+    """FileStorage implements the Storage interface."""
     assert isinstance(store, Storage)
 
 
 def test_original_round_trips_and_is_content_addressed(store, tmp_path):
+    """An original is stored at originals/ab/<sha256> and read back."""
     assert not store.has_original(SHA)
     store.put_original(SHA, DATA)
     assert store.has_original(SHA)
@@ -37,6 +39,7 @@ def test_original_round_trips_and_is_content_addressed(store, tmp_path):
 
 
 def test_storing_the_same_original_twice_is_a_no_op(store, tmp_path):
+    """Storing the same original again leaves the file untouched."""
     store.put_original(SHA, DATA)
     path = store.original_path(SHA)
     before = os.stat(path)
@@ -47,12 +50,14 @@ def test_storing_the_same_original_twice_is_a_no_op(store, tmp_path):
 
 
 def test_original_whose_bytes_do_not_match_the_digest_is_refused(store):
+    """Bytes that do not hash to the given digest are refused."""
     with pytest.raises(ValueError):
         store.put_original(SHA, DATA + b"tampered")
     assert not store.has_original(SHA)
 
 
 def test_missing_original_raises_file_not_found(store):
+    """Reading an absent original raises FileNotFoundError."""
     with pytest.raises(FileNotFoundError):
         store.get_original(SHA)
 
@@ -67,6 +72,7 @@ def test_missing_original_raises_file_not_found(store):
     "",
 ])
 def test_malformed_digests_are_refused_everywhere(store, digest):
+    """Anything but 64 lowercase hex characters is refused by every method."""
     for call in (lambda: store.has_original(digest), lambda: store.get_original(digest),
                  lambda: store.put_original(digest, DATA)):
         with pytest.raises(ValueError):
@@ -74,6 +80,7 @@ def test_malformed_digests_are_refused_everywhere(store, digest):
 
 
 def test_derived_round_trips_and_can_be_replaced(store, tmp_path):
+    """A derived file is stored, replaced and read back."""
     assert store.get_derived("thumb/abc.jpg") is None
     store.put_derived("thumb/abc.jpg", b"one")
     store.put_derived("thumb/abc.jpg", b"two")
@@ -82,6 +89,7 @@ def test_derived_round_trips_and_can_be_replaced(store, tmp_path):
 
 
 def test_writes_leave_no_temporary_files(store, tmp_path):
+    """Atomic writes leave no temporary files behind."""
     store.put_original(SHA, DATA)
     for i in range(5):
         store.put_derived(f"display-{i}.jpg", b"x" * i)
@@ -89,6 +97,7 @@ def test_writes_leave_no_temporary_files(store, tmp_path):
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(store, tmp_path, monkeypatch):
+    """A write that fails keeps the old file and cleans up."""
     store.put_derived("d.jpg", b"old")
 
     def broken_replace(src, dst):
@@ -120,6 +129,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(store, tmp_path, mo
     "a b.jpg",
 ])
 def test_derived_names_with_traversal_or_odd_characters_are_refused(store, name, tmp_path):
+    """Traversal, absolute, hidden and odd names are refused and write nothing."""
     with pytest.raises(ValueError):
         store.put_derived(name, b"x")
     with pytest.raises(ValueError):
@@ -128,6 +138,7 @@ def test_derived_names_with_traversal_or_odd_characters_are_refused(store, name,
 
 
 def test_symlink_inside_derived_cannot_lead_outside(store, tmp_path):
+    """A symlink planted inside derived/ cannot be used to write outside."""
     outside = tmp_path / "outside"
     outside.mkdir()
     store.put_derived("ok.jpg", b"x")
@@ -138,6 +149,7 @@ def test_symlink_inside_derived_cannot_lead_outside(store, tmp_path):
 
 
 def test_storage_directory_is_created_on_first_write(tmp_path):
+    """The storage root need not exist beforehand."""
     store = FileStorage(tmp_path / "not" / "yet")
     assert not store.has_original(SHA)
     store.put_original(SHA, DATA)
@@ -147,6 +159,7 @@ def test_storage_directory_is_created_on_first_write(tmp_path):
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.text(max_size=40))
 def test_any_name_is_either_refused_or_stays_inside_derived(store, name):
+    """Any accepted name resolves strictly inside derived/."""
     try:
         validate_derived_name(name)
     except ValueError:

@@ -1,0 +1,150 @@
+"""The permission matrix: login on every route, roles per endpoint, and no cross-community leak."""
+import pytest
+
+from server import create_app
+from tests.helpers.flow import act, finding_in, ok, upload
+from tests.helpers.records import new_id
+
+PUBLIC = {"api.login", "openapi.openapi", "static"}
+ROLES = {"inspector": "inspector", "community": "yongsheng", "supervisor": "supervisor",
+         "leader": "leader", "admin": "admin"}
+ALL = set(ROLES)
+# endpoint → roles allowed (the finding actions have their own table in services/lifecycle.py).
+ALLOWED = {
+    "api.push": {"inspector", "supervisor"},
+    "api.put_photo": {"inspector", "supervisor", "community"},
+    "api.put_day": {"admin"},
+    "api.put_year": {"admin"},
+}
+
+
+def _routes():
+    """Every (endpoint, method, sample url) the app serves, minus public ones."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SWEEP_INTERVAL_S": 0})
+    samples = {"finding_id": new_id(), "photo_id": new_id(), "letter_id": "1", "day": "2026-12-01",
+               "year": "2027", "fmt": "json", "code": "MH-2026-0001"}
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<{arg}>", samples[arg]).replace(f"<int:{arg}>", samples[arg])
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((rule.endpoint, method, url))
+    return out
+
+
+ROUTES = _routes()
+
+
+def test_route_list_covers_the_contract():
+    endpoints = {e for e, _, _ in ROUTES}
+    for needed in ("api.push", "api.pull", "api.list_findings", "api.get_finding", "api.act_on_finding",
+                   "api.put_photo", "api.get_photo", "api.due", "api.list_letters", "api.get_letter",
+                   "open311.services", "open311.requests_list", "open311.request_one",
+                   "pages.letter_page", "api.communities", "api.points", "api.checklists"):
+        assert needed in endpoints
+
+
+@pytest.mark.parametrize("endpoint, method, url", ROUTES)
+def test_every_route_requires_login(client, endpoint, method, url):
+    r = client.open(url, method=method, json={})
+    assert r.status_code == 401, (endpoint, r.status_code)
+    assert r.json["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("endpoint, method, url", [r for r in ROUTES if r[0] in ALLOWED])
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_roles_outside_an_endpoint_get_403(auth, clock, endpoint, method, url, role):
+    r = auth.client.open(url, method=method, json={}, headers=auth.headers(ROLES[role]))
+    if role in ALLOWED[endpoint]:
+        assert r.status_code != 403
+    else:
+        assert r.status_code == 403
+
+
+@pytest.mark.parametrize("endpoint, method, url", [r for r in ROUTES if r[0] not in ALLOWED
+                                                   and r[1] == "GET"])
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_every_role_may_read_what_is_its_own(auth, clock, endpoint, method, url, role):
+    r = auth.client.open(url, method=method, headers=auth.headers(ROLES[role]))
+    assert r.status_code != 403 and r.status_code != 500, (endpoint, r.status_code)
+
+
+def test_revoked_and_garbage_tokens_are_401(auth, client):
+    token = auth.token("inspector")
+    assert client.get("/api/v1/findings", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/api/v1/findings", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_expired_tokens_are_401(auth, client, clock):
+    token = auth.token("inspector")
+    clock.set("2027-01-05T10:00:00+08:00")  # 30 days later and more
+    assert client.get("/api/v1/findings", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_bad_credentials_are_401_in_chinese(client):
+    r = client.post("/api/v1/auth/login", json={"username": "inspector", "password": "wrong"})
+    assert r.status_code == 401 and r.json["error"]["message"] == "用户名或密码错误"
+
+
+def test_login_sets_a_cookie_that_pages_and_photos_accept(app, auth, client, clock):
+    fid = finding_in(app, auth, "assigned")
+    letters = auth.get("supervisor", f"/api/v1/letters?finding_id={fid}").json["items"]
+    browser = app.test_client()
+    assert browser.get(letters[0]["url"]).status_code == 401
+    browser.post("/api/v1/auth/login", json={"username": "yongsheng", "password": "pw"})
+    assert browser.get(letters[0]["url"]).status_code == 200
+    # Cookies authenticate reads only: a cookie-borne POST is refused (no CSRF surface).
+    assert browser.post(f"/api/v1/findings/{fid}/actions", json={"action": "return", "reason": "x"}).status_code == 401
+
+
+def test_a_community_never_sees_another_communitys_things(app, auth, client, clock):
+    fid = finding_in(app, auth, "rectified", community="hongsheng")
+    f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
+    photo_ids = [p["id"] for p in f["photos"]]
+    letters = auth.get("supervisor", f"/api/v1/letters?finding_id={fid}").json["items"]
+    assert photo_ids and letters
+    spy = "yongsheng"
+    assert auth.get(spy, f"/api/v1/findings/{fid}").status_code == 404
+    assert act(auth, spy, fid, "verify", note="x").status_code == 404
+    assert fid not in [x["id"] for x in auth.get(spy, "/api/v1/findings").json["items"]]
+    assert auth.get(spy, "/api/v1/findings?community_id=%d" % f["community_id"]).json["total"] == 0
+    for pid in photo_ids:
+        for variant in ("original", "thumb", "display"):
+            assert auth.get(spy, f"/api/v1/photos/{pid}?variant={variant}").status_code == 404
+    for letter in letters:
+        assert auth.get(spy, f"/api/v1/letters/{letter['id']}").status_code == 404
+        assert auth.get(spy, letter["url"]).status_code == 404
+    assert auth.get(spy, "/api/v1/letters").json["total"] == 0
+    pulled = auth.get(spy, "/api/v1/sync/pull").json
+    assert pulled["findings"] == [] and pulled["letters"] == []
+    # …while the owner sees all of it.
+    assert auth.get("hongsheng", f"/api/v1/findings/{fid}").status_code == 200
+    assert all(auth.get("hongsheng", f"/api/v1/photos/{p}").status_code == 200 for p in photo_ids)
+
+
+def test_a_community_cannot_use_another_communitys_photo_for_its_rectification(app, auth, clock):
+    theirs = upload(auth, "hongsheng")
+    fid = finding_in(app, auth, "replied", community="yongsheng")
+    r = act(auth, "yongsheng", fid, "rectify", note="x", photo_ids=[theirs])
+    assert r.status_code == 422
+    mine = upload(auth, "yongsheng")
+    assert ok(act(auth, "yongsheng", fid, "rectify", note="x", photo_ids=[mine]))["status"] == "rectified"
+
+
+def test_pull_pages_and_cursor(app, auth, clock):
+    fids = [finding_in(app, auth, "assigned") for _ in range(3)]
+    first = auth.get("yongsheng", "/api/v1/sync/pull").json
+    assert {f["id"] for f in first["findings"]} == set(fids)
+    assert len(first["letters"]) == 3 and first["has_more"] is False
+    again = auth.get("yongsheng", f"/api/v1/sync/pull?cursor={first['cursor']}").json
+    assert again["findings"] == [] and again["cursor"] == first["cursor"]
+    act(auth, "yongsheng", fids[0], "return", reason="不属本社区")
+    later = auth.get("yongsheng", f"/api/v1/sync/pull?cursor={first['cursor']}").json
+    assert [f["id"] for f in later["findings"]] == [fids[0]]
+    assert auth.get("yongsheng", "/api/v1/sync/pull?cursor=abc").status_code == 400
+
+

@@ -1,0 +1,73 @@
+"""Drive findings into any state over HTTP, as a script would."""
+from tests.helpers.images import make_jpeg
+from tests.helpers.records import demo_point, inspection, item, new_id, result
+
+# A place outside every demo boundary and far from every point.
+FAR_AWAY = (42.90, 126.60)
+
+
+def push_finding(app, auth, community="yongsheng", covert=False, **kw) -> str:
+    """Push an inspection with one failed item and its photo at a demo point; return the finding id."""
+    point = demo_point(app, "street", community)
+    rec = inspection(point, [result(item(app), "fail", [upload(auth, "inspector")])], covert=covert, **kw)
+    r = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]})
+    assert r.json["results"][0]["status"] == "created", r.json
+    return rec["results"][0]["id"]
+
+
+def push_unassigned(app, auth) -> str:
+    """Push a failed item recorded far outside the sub-district; return the finding id."""
+    rec = inspection(None, [result(item(app), "fail", [new_id()])], lat=FAR_AWAY[0],
+                     lon=FAR_AWAY[1], location_type="street")
+    r = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]})
+    assert r.json["results"][0]["status"] == "created", r.json
+    return rec["results"][0]["id"]
+
+
+def upload(auth, user: str) -> str:
+    """Upload a fresh JPEG as a user; return its id."""
+    pid = new_id()
+    r = auth.put(user, f"/api/v1/photos/{pid}", data=make_jpeg(320, 240),
+                 headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return pid
+
+
+def act(auth, user: str, fid: str, action: str, **fields):
+    """POST one action; return the response."""
+    return auth.post(user, f"/api/v1/findings/{fid}/actions", json={"action": action, **fields})
+
+
+REPLY = {"measures": "组织保洁人员清理并修补路面", "responsible": "王建华", "phone": "13800000000",
+         "planned_date": "2026-12-10"}
+
+
+def ok(resp):
+    """Assert a 200 and return the JSON."""
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return resp.json
+
+
+def finding_in(app, auth, state: str, community="yongsheng") -> str:
+    """Create a finding and drive it into a state; return its id."""
+    user = community
+    if state == "unassigned":
+        return push_unassigned(app, auth)
+    fid = push_finding(app, auth, community)
+    if state == "assigned":
+        return fid
+    if state == "returned":
+        ok(act(auth, user, fid, "return", reason="该点位不属于本社区"))
+        return fid
+    if state == "void":
+        ok(act(auth, "supervisor", fid, "void", reason="重复录入"))
+        return fid
+    ok(act(auth, user, fid, "reply", **REPLY))
+    if state == "replied":
+        return fid
+    ok(act(auth, user, fid, "rectify", note="已清理", photo_ids=[upload(auth, user)]))
+    if state == "rectified":
+        return fid
+    ok(act(auth, "supervisor", fid, "verify", note="现场复核已整改"))
+    assert state == "closed"
+    return fid
