@@ -3,7 +3,7 @@ import uuid
 from functools import wraps
 
 from flask import g, jsonify, make_response, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .errors import ApiError
 from .extensions import db
@@ -36,32 +36,53 @@ def _replay(rec: IdempotencyRecord):
     return resp
 
 
+TRANSIENT = ("40P01", "40001")  # PostgreSQL deadlock detected, serialization failure
+ATTEMPTS = 3
+
+
+def _transient(err: OperationalError) -> bool:
+    """A deadlock or lock timeout that a retry of the whole request resolves."""
+    code = getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None)
+    return code in TRANSIENT or "database is locked" in str(err.orig)
+
+
 def write_endpoint(view):
-    """Run a writing view in one transaction, honouring Idempotency-Key (after auth)."""
+    """Run a writing view in one transaction, retried on deadlock, honouring Idempotency-Key."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key = _key()
-        if key and (rec := _stored(key)) is not None:
-            return _replay(rec)
-        try:
-            rv = view(*args, **kwargs)
-            resp = make_response(rv if not isinstance(rv, (dict, list)) else jsonify(rv))
-            if key and resp.status_code < 300:
-                db.session.add(IdempotencyRecord(
-                    user_id=g.user.id, key=key, method=request.method, path=request.path,
-                    status=resp.status_code, body=resp.get_data(as_text=True)))
-            db.session.commit()
-            return resp
-        except IntegrityError:
-            db.session.rollback()
-            if key and (rec := _stored(key)) is not None:
-                return _replay(rec)  # a concurrent twin got there first
-            raise
-        except Exception:
-            db.session.rollback()
-            raise
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return _once(view, args, kwargs)
+            except OperationalError as err:
+                db.session.rollback()
+                if attempt == ATTEMPTS or not _transient(err):
+                    raise
 
     return wrapper
+
+
+def _once(view, args, kwargs):
+    """One attempt at a writing view."""
+    key = _key()
+    if key and (rec := _stored(key)) is not None:
+        return _replay(rec)
+    try:
+        rv = view(*args, **kwargs)
+        resp = make_response(rv if not isinstance(rv, (dict, list)) else jsonify(rv))
+        if key and resp.status_code < 300:
+            db.session.add(IdempotencyRecord(
+                user_id=g.user.id, key=key, method=request.method, path=request.path,
+                status=resp.status_code, body=resp.get_data(as_text=True)))
+        db.session.commit()
+        return resp
+    except IntegrityError:
+        db.session.rollback()
+        if key and (rec := _stored(key)) is not None:
+            return _replay(rec)  # a concurrent twin got there first
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
 
 

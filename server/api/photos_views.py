@@ -36,7 +36,7 @@ def _limits() -> photo_store.Limits:
 def put_photo(photo_id):
     """Store a photo: 201 new, 200 the same bytes again, 409 other bytes under this id."""
     pid = _uuid_or_404(photo_id)
-    data = request.get_data(cache=False)
+    data = request.get_data()  # cached: a retried attempt reads it again
     if not data:
         raise ApiError(400, "empty_body", "上传内容为空")
     ctype = request.headers.get("Content-Type", "").split(";")[0].strip() or None

@@ -1,79 +1,84 @@
-"""The fields each finding action needs."""
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+"""The fields each finding action needs.
 
-from .fields import StrictInt, StrictString, photo_list
+One schema per branch of shared_schema/finding_action_request.schema.json
+(tests/unit/test_contract_agreement.py checks that both accept the same bodies).
+"""
+from marshmallow import Schema, ValidationError, validates_schema
 
-NOTE = validate.Length(max=2000)
+from .fields import (COMMON, ContractSchema, StrictDate, StrictInt, StrictString, length,
+                     one_of, photo_list, required_text, value_range)
+
+NOTE = length(maximum=COMMON["note"]["maxLength"])
+REASON_MAX = COMMON["reason"]["maxLength"]
 
 
-def _required_text(max_len: int):
-    """A required, non-blank string of at most max_len characters."""
-    return StrictString(required=True, validate=[validate.Length(min=1, max=max_len),
-                                                 validate.Regexp(r"\S", error="不能为空")])
+def _note():
+    """An optional note (≤ 2000 characters)."""
+    return StrictString(load_default="", validate=NOTE)
 
 
-class _Action(Schema):
-    """Base: unknown fields are an error; `action` itself is allowed."""
+class _Action(ContractSchema):
+    """Base: unknown fields are an error; `action` itself is allowed.
 
-    class Meta:
-        unknown = RAISE
+    The view routes by `action` first (an unknown one is a 400), so here it is one of the
+    known actions; each branch of the JSON Schema pins it with a const."""
 
-    action = StrictString(required=True)
+    action = StrictString(required=True, validate=one_of(COMMON["action"]["enum"]))
 
 
 class ReplySchema(_Action):
     """答复: measures, responsible person, phone, planned date."""
 
-    measures = _required_text(2000)
-    responsible = _required_text(50)
-    phone = StrictString(load_default="", validate=validate.Length(max=32))
-    planned_date = fields.Date(required=True)
+    measures = required_text(COMMON["measures"]["maxLength"])
+    responsible = required_text(COMMON["person_name"]["maxLength"])
+    phone = StrictString(load_default="", validate=length(maximum=COMMON["phone"]["maxLength"]))
+    planned_date = StrictDate(required=True)
 
 
 class RectifySchema(_Action):
     """整改完成: a note and at least one after-photo."""
 
-    note = StrictString(load_default="", validate=NOTE)
+    note = _note()
     photo_ids = photo_list(required=True, min_items=1)
 
 
 class ReasonSchema(_Action):
     """Actions that need a reason: return, void."""
 
-    reason = _required_text(500)
+    reason = required_text(REASON_MAX)
 
 
 class ExtensionSchema(_Action):
     """延期申请: a reason and the requested date."""
 
-    reason = _required_text(500)
-    until = fields.Date(required=True)
+    reason = required_text(REASON_MAX)
+    until = StrictDate(required=True)
 
 
 class AssignSchema(_Action):
     """派发: the community and an optional note."""
 
-    community_id = StrictInt(required=True)
-    note = StrictString(load_default="", validate=NOTE)
+    community_id = StrictInt(required=True, validate=value_range(1))
+    note = _note()
 
 
 class NoteSchema(_Action):
     """Decisions with an optional note: deny_return, approve/deny extension."""
 
-    note = StrictString(load_default="", validate=NOTE)
+    note = _note()
 
 
 class DeadlineSchema(_Action):
     """调整时限: the new rectification date."""
 
-    rectify_due = fields.Date(required=True)
-    note = StrictString(load_default="", validate=NOTE)
+    rectify_due = StrictDate(required=True)
+    note = _note()
 
 
 class ReviewSchema(_Action):
     """复查: a note or a photo."""
 
-    note = StrictString(load_default="", validate=NOTE)
+    note = _note()
     photo_ids = photo_list(load_default=list)
 
     @validates_schema
@@ -90,3 +95,4 @@ ACTION_SCHEMAS: dict[str, Schema] = {
     "deny_extension": NoteSchema(), "set_deadline": DeadlineSchema(),
     "verify": ReviewSchema(), "reject": ReviewSchema(),
 }
+assert sorted(ACTION_SCHEMAS) == sorted(COMMON["action"]["enum"]), "actions differ from common.json"

@@ -1,0 +1,40 @@
+"""Concurrent pushes of the same records from two devices give one row each."""
+import threading
+
+from server.extensions import db
+from server.models import Finding, Inspection, Letter
+from tests.helpers.records import demo_point, inspection, item, new_id, result
+
+
+def test_two_devices_pushing_the_same_records_at_once_store_them_once(app, auth, clock):
+    point = demo_point(app, "street", "hongsheng")
+    records = [inspection(point, [result(item(app), "fail", [new_id()])]) for _ in range(10)]
+    headers = auth.headers("inspector")
+    barrier = threading.Barrier(2)
+    answers = {}
+
+    def device(name, batch):
+        """One phone pushing its copy of the batch."""
+        client = app.test_client()
+        barrier.wait()
+        answers[name] = client.post("/api/v1/sync/push", headers=headers,
+                                    json={"device_id": name, "records": batch})
+
+    threads = [threading.Thread(target=device, args=("a", records)),
+               threading.Thread(target=device, args=("b", list(reversed(records))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert answers["a"].status_code == answers["b"].status_code == 200
+    by_id = {}
+    for name in "ab":
+        for res in answers[name].json["results"]:
+            by_id.setdefault(res["id"], []).append(res["status"])
+    assert all(sorted(s) == ["created", "duplicate"] for s in by_id.values()), answers["b"].json["results"][:3] + answers["a"].json["results"][:3]
+    with app.app_context():
+        assert db.session.query(Inspection).count() == 10
+        assert db.session.query(Finding).count() == 10
+        assert db.session.query(Letter).filter_by(kind="notice").count() == 10
+        codes = [f.code for f in db.session.query(Finding)]
+        assert len(set(codes)) == 10
