@@ -12,30 +12,49 @@ from .numbering import letter_number, reserve
 KIND_TITLES = {"notice": "问题整改通知函", "reply": "整改答复函", "prompt": "工作提示函"}
 
 
+def letter_values(kind: str, year: int, seq: int, community_id: int | None, at: datetime,
+                  finding_ids: list[str], body: dict, event_key: str | None = None) -> dict:
+    """The column values of a letter with a reserved sequence number."""
+    return {"kind": kind, "year": year, "seq": seq,
+            "number": letter_number(current_app.config["LETTER_PREFIX"], kind, year, seq),
+            "community_id": community_id, "issued_at": at, "finding_ids": finding_ids,
+            "event_key": event_key, "body": {"title": KIND_TITLES[kind], **body}}
+
+
 def _new_letter(kind: str, community_id: int | None, at: datetime, finding_ids: list[str],
                 body: dict, event_key: str | None = None) -> Letter:
     """Number and store a letter of a kind, numbered per local year."""
     year = to_local(at).year
     seq = reserve(f"letter:{kind}:{year}")
-    number = letter_number(current_app.config["LETTER_PREFIX"], kind, year, seq)
-    letter = Letter(kind=kind, year=year, seq=seq, number=number, community_id=community_id,
-                    issued_at=at, finding_ids=finding_ids, event_key=event_key,
-                    body={"title": KIND_TITLES[kind], **body})
+    letter = Letter(**letter_values(kind, year, seq, community_id, at, finding_ids, body, event_key))
     db.session.add(letter)
     db.session.flush()
     log_letter(letter, at)
     return letter
 
 
-def _item_line(f: Finding, item_text: str, point_name: str | None) -> dict:
+def item_line(*, finding_id: str, code: str, item_code: str, item_text: str, point: str,
+              description: str, rectify_due: date | None, reply_due: date | None,
+              photo_ids: list[str]) -> dict:
     """Snapshot of one finding as a letter lists it."""
-    return {
-        "finding_id": f.id, "code": f.code, "item_code": f.item_code, "item_text": item_text,
-        "point": point_name or (f"{f.lat:.5f}, {f.lon:.5f}" if f.lat is not None else "未知位置"),
-        "description": f.description, "rectify_due": _d(f.rectify_due),
-        "reply_due": _d(f.reply_due),
-        "photo_ids": [link.photo_id for link in f.photo_links if link.stage == "before"],
-    }
+    return {"finding_id": finding_id, "code": code, "item_code": item_code,
+            "item_text": item_text, "point": point, "description": description,
+            "rectify_due": _d(rectify_due), "reply_due": _d(reply_due), "photo_ids": photo_ids}
+
+
+def place_label(point_name: str | None, lat: float | None, lon: float | None) -> str:
+    """A point's name, or the coordinates of an unregistered place."""
+    if point_name:
+        return point_name
+    return f"{lat:.5f}, {lon:.5f}" if lat is not None else "未知位置"
+
+
+def _item_line(f: Finding, item_text: str, point_name: str | None) -> dict:
+    """Snapshot of an ORM finding as a letter lists it."""
+    return item_line(finding_id=f.id, code=f.code, item_code=f.item_code, item_text=item_text,
+                     point=place_label(point_name, f.lat, f.lon), description=f.description,
+                     rectify_due=f.rectify_due, reply_due=f.reply_due,
+                     photo_ids=[link.photo_id for link in f.photo_links if link.stage == "before"])
 
 
 def _d(value: date | None) -> str | None:
@@ -43,19 +62,20 @@ def _d(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def notice_body(community_name: str, inspected_on: date, reply_due: date | None,
+                lines: list[dict], provisional: bool) -> dict:
+    """The body of a notice letter (问题整改通知函)."""
+    return {"addressee": community_name, "inspected_on": inspected_on.isoformat(),
+            "reply_due": _d(reply_due), "reply_working_days": 2, "items": lines,
+            "office": current_app.config["LETTER_OFFICE"], "provisional": provisional}
+
+
 def issue_notice(community_id: int, community_name: str, findings: list[Finding], at: datetime,
                  items: dict, point_names: dict) -> Letter:
-    """Issue one notice covering a community's failed items from one inspection."""
+    """Issue one notice covering a community's failed items (ORM path: manual assignment)."""
     lines = [_item_line(f, items[f.item_code].text, point_names.get(f.point_id)) for f in findings]
-    body = {
-        "addressee": community_name,
-        "inspected_on": to_local(findings[0].found_at).date().isoformat(),
-        "reply_due": _d(findings[0].reply_due),
-        "reply_working_days": 2,
-        "items": lines,
-        "office": current_app.config["LETTER_OFFICE"],
-        "provisional": any(f.deadline_provisional for f in findings),
-    }
+    body = notice_body(community_name, to_local(findings[0].found_at).date(),
+                       findings[0].reply_due, lines, any(f.deadline_provisional for f in findings))
     letter = _new_letter("notice", community_id, at, [f.id for f in findings], body)
     for f in findings:
         f.notice_letter_id = letter.id

@@ -56,6 +56,12 @@ def refresh_photo_flags(findings: list[Finding]) -> None:
 
 def findings_using_photo(photo_id: str) -> list[Finding]:
     """Findings that refer to a photo id."""
+    return findings_using_photos([photo_id])
+
+
+def findings_using_photos(photo_ids: list[str]) -> list[Finding]:
+    """Findings that refer to any of these photos, when the photos are already uploaded."""
+    present = sa.select(Photo.id).where(Photo.id.in_(photo_ids))
     return list(db.session.scalars(
         sa.select(Finding).join(FindingPhoto, FindingPhoto.finding_id == Finding.id)
-        .where(FindingPhoto.photo_id == photo_id)))
+        .where(FindingPhoto.photo_id.in_(present)).distinct()))

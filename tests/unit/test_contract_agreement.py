@@ -83,16 +83,22 @@ def assert_agree(name: str, doc, server_accepts: bool, tally: Counter) -> None:
     if js != server_accepts:
         errors = [f"{list(e.absolute_path)}: {e.message}" for e in _validator(name).iter_errors(doc)]
         pytest.fail(f"{name}: JSON Schema {'accepts' if js else 'rejects'} but the server "
-                    f"{'accepts' if server_accepts else 'rejects'}\n{doc!r}\nJSON Schema: {errors}"
+                    f"{'accepts' if server_accepts else 'rejects'}\n{_short(doc)}\nJSON Schema: {errors[:5]}"
                     f"\nmarshmallow: {_LAST_MESSAGES[0]}")
     tally["accepted" if js else "rejected"] += 1
+
+
+def _short(doc) -> str:
+    """A document for a failure message, cut to a readable length."""
+    text = repr(doc)
+    return text if len(text) <= 1500 else text[:1500] + " …"
 
 
 def run_and_tally(test) -> None:
     """Run a @given test and check that it saw both verdicts (else it proves little)."""
     tally: Counter = Counter()
     test(tally)
-    assert tally["accepted"] >= 10 and tally["rejected"] >= 10, tally
+    assert tally["accepted"] >= 5 and tally["rejected"] >= 5, tally
 
 
 # --- scalar strategies ---------------------------------------------------------------------
@@ -242,7 +248,7 @@ BAD_CODES = st.one_of(st.sampled_from([
 @st.composite
 def photo_ids(draw, min_size: int = 0) -> list:
     """Distinct photo ids (distinct in lower case too: the server compares them so)."""
-    if draw(st.integers(0, 9)) == 0:
+    if draw(st.integers(0, 9)) == 9:
         return [str(uuid.UUID(int=i + 1)) for i in range(20)]  # exactly the limit
     return draw(st.lists(uuids(), min_size=min_size, max_size=4, unique_by=str.lower))
 
@@ -309,9 +315,13 @@ def maybe(draw, doc: dict, key: str, strategy) -> None:
         doc[key] = draw(strategy)
 
 
-def valid_or_mutated(valid, fields, nested=None, required=()):
+@st.composite
+def valid_or_mutated(draw, valid, fields, nested=None, required=()):
     """Half valid documents, half near misses of valid ones."""
-    return st.one_of(valid, valid.flatmap(lambda d: mutated(d, fields, nested, required)))
+    doc = draw(valid)
+    if draw(st.booleans()):
+        return doc
+    return draw(mutated(doc, fields, nested, required))
 
 
 # --- records -------------------------------------------------------------------------------
@@ -328,7 +338,7 @@ RESULT_FIELDS = {
 @st.composite
 def valid_results(draw, location_type: str) -> list:
     """1 … 200 answers with distinct ids and item codes (the server checks uniqueness)."""
-    if draw(st.integers(0, 24)) == 0:  # exactly the limit
+    if draw(st.integers(0, 24)) == 24:  # exactly the limit (not the shrink target)
         return [{"id": str(uuid.UUID(int=i + 1)), "item_code": f"{location_type}.item_{i}",
                  "result": "pass"} for i in range(200)]
     codes = st.one_of(st.sampled_from(CATALOGUE[location_type]), RANDOM_CODES)
@@ -460,7 +470,7 @@ ANY_RECORD = st.one_of(INSPECTIONS, VERIFICATIONS, JUNK,
 @st.composite
 def valid_envelopes(draw) -> dict:
     """device_id and records (any JSON values: bad records are rejected one by one)."""
-    if draw(st.integers(0, 24)) == 0:
+    if draw(st.integers(0, 24)) == 24:
         records = [{}] * MAX_RECORDS  # exactly the limit
     else:
         records = draw(st.lists(ANY_RECORD, max_size=3))
@@ -592,8 +602,8 @@ def test_action_bodies_agree(action):
                               required=tuple(branch["required"]))
     routing = Draft202012Validator(ROUTING, registry=ss.registry())
 
-    @settings(SETTINGS, max_examples=80)
-    @given(doc=st.one_of(bodies, bodies, JUNK))
+    @settings(SETTINGS, max_examples=60)
+    @given(doc=st.booleans().flatmap(lambda body: bodies if body else JUNK))
     def check(tally, doc):
         routed, loaded = server_accepts_action(doc)
         # An unknown or missing action is a 400 on both sides; a known one with bad fields a 422.
