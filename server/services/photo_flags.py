@@ -62,6 +62,5 @@ def findings_using_photo(photo_id: str) -> list[Finding]:
 def findings_using_photos(photo_ids: list[str]) -> list[Finding]:
     """Findings that refer to any of these photos, when the photos are already uploaded."""
     present = sa.select(Photo.id).where(Photo.id.in_(photo_ids))
-    return list(db.session.scalars(
-        sa.select(Finding).join(FindingPhoto, FindingPhoto.finding_id == Finding.id)
-        .where(FindingPhoto.photo_id.in_(present)).distinct()))
+    users = sa.select(FindingPhoto.finding_id).where(FindingPhoto.photo_id.in_(present))
+    return list(db.session.scalars(sa.select(Finding).where(Finding.id.in_(users))))

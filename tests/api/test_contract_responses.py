@@ -8,7 +8,8 @@ import pytest
 
 import shared_schema as ss
 from tests.helpers.images import make_jpeg
-from tests.helpers.records import demo_point, inspection, item, new_id, result, verification
+from tests.helpers.records import (community_id, demo_point, inspection, item, new_id, result,
+                                   verification)
 
 PUSH = "/api/v1/sync/push"
 REPLY = {"measures": "组织保洁人员清理并修补路面", "responsible": "王建华", "phone": "13800000000",
@@ -17,11 +18,29 @@ ERROR_CODES = ss.load_enums()["error_codes"]
 _VALIDATORS: dict = {}
 
 
-def conforms(name: str, doc) -> None:
+# Where the server's answer breaks the contract and the server must change (DESIGN.md and the
+# schema agree), the error is tolerated here so that everything else is still checked, and a
+# strict xfail test below pins it. Delete the entry together with its xfail marker once the
+# server is fixed.
+PENDING = {
+    # findings lists and pull omit `history` (schemas/findings.finding_dict adds it only for one)
+    "history everywhere": lambda name, e: (name in ("findings_page", "sync_pull_response")
+                                           and e.validator == "required" and "'history'" in e.message),
+    # a history event's actor is a display name string, not {"id", "display_name", "role"} | null
+    "actor object": lambda name, e: "actor" in e.absolute_path,
+    # a rejected record whose id is not a string is answered with that value, not null
+    "push result id": lambda name, e: (name == "sync_push_response"
+                                       and list(e.absolute_path)[-1:] == ["id"]),
+}
+
+
+def conforms(name: str, doc, tolerate: bool = True) -> None:
     """Assert that doc validates against the named schema, listing every error."""
     if name not in _VALIDATORS:
         _VALIDATORS[name] = ss.validator(name)
     errors = sorted(_VALIDATORS[name].iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if tolerate:
+        errors = [e for e in errors if not any(known(name, e) for known in PENDING.values())]
     assert not errors, f"{name}:\n" + "\n".join(
         f"  {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors)
 
@@ -113,7 +132,7 @@ def test_push_of_a_verification(app, auth, clock, finding_id):
     assert body["results"][0]["status"] == "rejected"
 
 
-def test_pull(auth, clock, finding_id):
+def test_pull(app, auth, clock, finding_id):
     for user in ("inspector", "yongsheng", "supervisor", "leader", "hongsheng"):
         body = answer(auth.get(user, "/api/v1/sync/pull"), "sync_pull_response")
         again = answer(auth.get(user, f"/api/v1/sync/pull?cursor={body['cursor']}"),
@@ -122,9 +141,32 @@ def test_pull(auth, clock, finding_id):
     body = answer(auth.get("yongsheng", "/api/v1/sync/pull"), "sync_pull_response")
     assert [f["id"] for f in body["findings"]] == [finding_id]
     assert body["letters"]
+    # returned and reassigned: 永胜's next pull says the finding is gone
+    url = f"/api/v1/findings/{finding_id}/actions"
+    answer(auth.post("yongsheng", url, json={"action": "return", "reason": "  不属于本社区"}), "finding")
+    other = float(community_id(app, "hongsheng"))  # 2.0 is an integer in JSON Schema, so here too
+    answer(auth.post("supervisor", url, json={"action": "assign", "community_id": other}), "finding")
+    later = answer(auth.get("yongsheng", f"/api/v1/sync/pull?cursor={body['cursor']}"),
+                   "sync_pull_response")
+    assert later["removed"] == [finding_id] and later["findings"] == []
 
 
 # --- findings, actions, letters ------------------------------------------------------------
+
+def test_an_unassigned_finding(app, auth, clock):
+    """Recorded far outside every community: no community, no method, no clocks."""
+    rec = inspection(None, [result(item(app), "fail", [new_id()], note="")], lat=42.90, lon=126.60,
+                     location_type="street", covert=True)
+    assert answer(push(auth, [rec]), "sync_push_response")["results"][0]["status"] == "created"
+    fid = rec["results"][0]["id"]
+    finding = answer(auth.get("supervisor", f"/api/v1/findings/{fid}"), "finding")
+    assert finding["status"] == "unassigned" and finding["assignment"]["method"] is None
+    answer(auth.get("supervisor", "/api/v1/findings?status=unassigned"), "findings_page")
+    body = answer(auth.post("supervisor", f"/api/v1/findings/{fid}/actions",
+                            json={"action": "assign", "community_id": community_id(app, "hongsheng"),
+                                  "note": "人工派发"}), "finding")
+    assert body["status"] == "assigned" and body["assignment"]["method"] == "manual"
+
 
 def test_findings_list_and_one_finding(auth, clock, finding_id):
     for user in ("supervisor", "yongsheng", "leader", "inspector"):
@@ -155,14 +197,27 @@ def test_actions_answer_the_updated_finding(auth, clock, finding_id):
 
 def test_letters(auth, clock, finding_id):
     auth.post("yongsheng", f"/api/v1/findings/{finding_id}/actions", json={"action": "reply", **REPLY})
-    body = auth.get("yongsheng", f"/api/v1/letters?finding_id={finding_id}").json
+    body = answer(auth.get("yongsheng", f"/api/v1/letters?finding_id={finding_id}"), "letters_page")
     assert {x["kind"] for x in body["items"]} == {"notice", "reply"}
     for letter in body["items"]:
-        conforms("letter", letter)
         answer(auth.get("yongsheng", f"/api/v1/letters/{letter['id']}"), "letter")
-    for kind in ("notice", "reply", "prompt"):
-        for letter in auth.get("leader", f"/api/v1/letters?kind={kind}").json["items"]:
-            conforms("letter", letter)
+    for kind in ("notice", "reply"):
+        answer(auth.get("leader", f"/api/v1/letters?kind={kind}&per_page=1"), "letters_page")
+
+
+def test_prompt_letters_after_a_sweep(app, auth, runner, clock, finding_id):
+    """Overdue reply and rectification: prompt letters, overdue findings, in every answer."""
+    clock.set("2026-12-28T10:00:00+08:00")
+    out = runner.invoke(args=["deadlines", "sweep", "--at", "2026-12-28T10:00:00+08:00"])
+    assert out.exit_code == 0, out.output
+    prompts = answer(auth.get("leader", "/api/v1/letters?kind=prompt"), "letters_page")
+    assert prompts["items"]
+    for letter in prompts["items"]:
+        answer(auth.get("leader", f"/api/v1/letters/{letter['id']}"), "letter")
+    finding = answer(auth.get("yongsheng", f"/api/v1/findings/{finding_id}"), "finding")
+    assert finding["overdue"] and finding["overdue_reply"] and finding["overdue_rectify"]
+    answer(auth.get("supervisor", "/api/v1/findings?overdue=true"), "findings_page")
+    answer(auth.get("leader", "/api/v1/sync/pull"), "sync_pull_response")
 
 
 # --- photos and the calendar ---------------------------------------------------------------
@@ -200,14 +255,23 @@ def test_400_answers(auth, client, clock, finding_id):
     error(auth.post("yongsheng", f"/api/v1/findings/{finding_id}/actions", json=["reply"]), 400)
     error(client.post(PUSH, data="{not json", headers={**auth.headers("inspector"),
                                                          "Content-Type": "application/json"}), 400)
+    error(auth.get("inspector", "/api/v1/sync/pull?cursor=-1"), 400)
+    error(auth.get("inspector", f"/api/v1/photos/{new_id()}?variant=huge"), 404)
 
 
-@pytest.mark.xfail(strict=True, reason="sync_views.push answers a bad envelope with 422; the "
-                   "contract (DESIGN.md: 400 malformed body; sync_push_envelope) says 400")
 @pytest.mark.parametrize("doc", [{"records": []}, {"device_id": " ", "records": []},
                                  {"device_id": "d", "records": {}}, {"device_id": "d", "records": [], "x": 1}])
-def test_a_bad_push_envelope_is_a_400(auth, doc):
-    error(auth.post("inspector", PUSH, json=doc), 400)
+def test_a_bad_push_envelope_is_refused(auth, doc):
+    """Refused as a whole, in the error shape (the status is pinned by the xfail test below)."""
+    r = auth.post("inspector", PUSH, json=doc)
+    assert r.status_code in (400, 422)
+    error(r, r.status_code)
+
+
+@pytest.mark.xfail(strict=True, reason="api/sync_views.push lets the envelope's ValidationError "
+                   "become a 422; DESIGN.md (400 malformed body) and sync_push_envelope say 400")
+def test_a_bad_push_envelope_is_a_400(auth):
+    error(auth.post("inspector", PUSH, json={"device_id": " ", "records": []}), 400)
 
 
 def test_401_403_404_409_413_415_422_answers(app, auth, client, clock, finding_id):
@@ -236,3 +300,29 @@ def test_401_403_404_409_413_415_422_answers(app, auth, client, clock, finding_i
     photo = upload(auth, "inspector")
     error(auth.put("inspector", f"/api/v1/photos/{photo}", data=make_jpeg(64, 64, color=(1, 2, 3)),
                    headers={"Content-Type": "image/jpeg"}), 409)
+    error(auth.put("inspector", f"/api/v1/photos/{new_id()}", data=make_jpeg(64, 64),
+                   headers={"Content-Type": "text/plain"}), 415)
+    app.config["PHOTO_MAX_BYTES"] = 100
+    error(auth.put("inspector", f"/api/v1/photos/{new_id()}", data=make_jpeg(64, 64),
+                   headers={"Content-Type": "image/jpeg"}), 413)
+    error(auth.client.delete("/api/v1/findings", headers=auth.headers("supervisor")), 405)
+    error(auth.get("supervisor", "/api/v1/no-such-thing"), 404)
+
+
+# --- server changes the contract needs (strict xfail: remove the marker once fixed) ----------
+
+@pytest.mark.xfail(strict=True, reason="server/schemas/findings.finding_dict: history only with detail=True")
+def test_findings_in_lists_and_pull_carry_their_history(auth, clock, finding_id):
+    conforms("findings_page", auth.get("supervisor", "/api/v1/findings").json, tolerate=False)
+    conforms("sync_pull_response", auth.get("yongsheng", "/api/v1/sync/pull").json, tolerate=False)
+
+
+@pytest.mark.xfail(strict=True, reason="server/schemas/findings.event_dict: actor is a string")
+def test_a_history_actor_is_an_object_or_null(auth, clock, finding_id):
+    conforms("finding", auth.get("supervisor", f"/api/v1/findings/{finding_id}").json, tolerate=False)
+
+
+@pytest.mark.xfail(strict=True, reason="services/ingest.push echoes a non-string record id")
+def test_a_push_result_id_is_a_string_or_null(app, auth, clock, street):
+    odd_id = {**inspection(street, [result(item(app), "pass")]), "id": 12345}
+    conforms("sync_push_response", push(auth, [odd_id]).json, tolerate=False)
