@@ -10,6 +10,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(from_env())
     if test_config:
         app.config.update(test_config)
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

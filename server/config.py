@@ -33,5 +33,4 @@ def from_env() -> dict:
         "LEADERS_ADDRESSEE": os.environ.get(
             "LEADERS_ADDRESSEE", "明桦街道党工委、办事处主要领导，分管市级领导"
         ),
-        "JSON_AS_ASCII": False,
     }

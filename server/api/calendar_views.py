@@ -9,7 +9,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..idempotency import write_endpoint
 from ..models import CalendarDay, CalendarYear
-from ..services.reference import load_calendar
+from ..services.reference import bump_version, load_reference
 from . import bp, load_body, load_query
 
 class DueQuery(Schema):
@@ -43,7 +43,7 @@ class DayUpdate(Schema):
 def due():
     """The date n working days after a date, and whether it is provisional."""
     args = load_query(DueQuery())
-    result, provisional = load_calendar().add_working_days(args["from_"], args["working_days"])
+    result, provisional = load_reference().calendar.add_working_days(args["from_"], args["working_days"])
     return jsonify({"due": result.isoformat(), "provisional": provisional})
 
 @bp.get("/calendar/days")
@@ -75,6 +75,7 @@ def put_day(day):
         db.session.add(CalendarDay(day=d, kind=data["kind"], name=data["name"]))
     else:
         row.kind, row.name = data["kind"], data["name"]
+    bump_version()
     return {"date": d.isoformat(), "kind": data["kind"], "name": data["name"]}
 
 @bp.put("/calendar/years/<int:year>")
@@ -90,5 +91,6 @@ def put_year(year):
         db.session.add(CalendarYear(year=year, source=f"admin:{g.user.username}"))
     elif not published["published"] and row is not None:
         db.session.delete(row)
+    bump_version()
     return {"year": year, "published": published["published"]}
 

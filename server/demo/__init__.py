@@ -5,6 +5,7 @@ from pathlib import Path
 from ..extensions import db
 from ..models import CalendarDay, CalendarYear, ChecklistItem, Community, Point, User
 from ..services.calendar import seed_days, seed_years
+from ..services.reference import bump_version
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,6 +39,7 @@ def seed_calendar() -> int:
     years = set(db.session.scalars(db.select(CalendarYear.year)))
     db.session.add_all(CalendarYear(year=y, source="chinese-calendar")
                        for y in range(first, last + 1) if y not in years)
+    bump_version()
     return len(rows)
 
 
@@ -53,6 +55,7 @@ def import_boundaries(collection: dict, demo: bool = False) -> list[str]:
         row.name, row.boundary, row.boundary_is_demo = props["name"], feat["geometry"], demo
         names.append(row.name)
     db.session.flush()
+    bump_version()
     return names
 
 
@@ -78,6 +81,7 @@ def load_demo(password: str, hash_method: str = "scrypt") -> dict:
         db.session.add(user)
     items = load_checklists(load_catalogue())
     days = seed_calendar()
+    bump_version()
     db.session.commit()
     return {"communities": len(by_code), "points": db.session.query(Point).count(),
             "users": db.session.query(User).count(), "checklist_items": items,

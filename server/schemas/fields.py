@@ -8,9 +8,9 @@ tests/unit/test_contract_agreement.py keeps the two in agreement.
 import re
 from datetime import date, timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from shared_schema import load_enums, load_schema
+from shared_schema import load_schema
 
 from ..timeutil import parse_iso, utcnow
 
@@ -29,7 +29,6 @@ DATE_RE = _pattern("date")
 ITEM_CODE_RE = _pattern("item_code")
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 LOCATION_TYPES = list(COMMON["location_type"]["enum"])
-assert LOCATION_TYPES == list(load_enums()["location_types"]), "common.json and enums.json differ"
 
 _MESSAGES = {
     "required": "缺少必填字段",
@@ -48,7 +47,7 @@ class ContractSchema(Schema):
     """A request schema: unknown fields are an error, as additionalProperties: false says."""
 
     class Meta:
-        unknown = "raise"
+        unknown = RAISE
 
     error_messages = {"unknown": "不允许的字段", "type": "须为 JSON 对象"}
 

@@ -2,10 +2,13 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
+
 from ..extensions import db
-from ..models import CalendarDay, CalendarYear, ChecklistItem, Community, Point
+from ..models import CalendarDay, CalendarYear, ChecklistItem, Community, Counter, Point
 from .assignment import Boundaries, PointRef
 from .calendar import WorkCalendar
+from .numbering import reserve
 
 
 def load_calendar() -> WorkCalendar:
@@ -15,11 +18,24 @@ def load_calendar() -> WorkCalendar:
     return WorkCalendar({d: kind for d, kind in rows}, years)
 
 
+@dataclass(frozen=True)
+class ItemRef:
+    """A checklist item as the services need it (plain data: safe to keep between requests)."""
+
+    code: str
+    location_type: str
+    text: str
+    category: str
+    limit_days: int
+    photo_required: bool
+    active: bool
+
+
 @dataclass
 class Reference:
     """Checklist items, points with their types, community boundaries and the calendar."""
 
-    items: dict[str, ChecklistItem]
+    items: dict[str, ItemRef]
     points: dict[int, PointRef]
     point_types: dict[int, str]
     boundaries: Boundaries
@@ -31,9 +47,32 @@ class Reference:
         return self.calendar.add_working_days(start, working_days)
 
 
+VERSION_COUNTER = "reference_version"
+_cache: dict[str, tuple[int, Reference]] = {}
+
+
+def bump_version() -> None:
+    """Note that reference data changed, so every process reloads it on its next request."""
+    reserve(VERSION_COUNTER)
+
+
 def load_reference() -> Reference:
+    """The reference data, reloaded only when its version counter has moved."""
+    version = db.session.scalar(sa.select(Counter.value).where(Counter.name == VERSION_COUNTER)) or 0
+    key = str(db.engine.url)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    ref = _load()
+    _cache[key] = (version, ref)
+    return ref
+
+
+def _load() -> Reference:
     """Load every piece of reference data in a handful of queries."""
-    items = {i.code: i for i in db.session.scalars(db.select(ChecklistItem))}
+    items = {i.code: ItemRef(i.code, i.location_type, i.text, i.category, i.limit_days,
+                             i.photo_required, i.active)
+             for i in db.session.scalars(db.select(ChecklistItem))}
     points, types = {}, {}
     for p in db.session.scalars(db.select(Point).where(Point.active.is_(True))):
         points[p.id] = PointRef(p.id, p.name, p.community_id, p.lat, p.lon)

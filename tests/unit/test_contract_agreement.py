@@ -271,23 +271,26 @@ def bad_photo_ids(draw, min_size: int = 0):
 # --- mutations -----------------------------------------------------------------------------
 
 @st.composite
-def mutated(draw, doc: dict, fields: dict, nested: dict | None = None, required: tuple = ()):
+def mutated(draw, doc: dict, fields: dict, nested: dict | None = None, required: tuple = (),
+            top: bool = True):
     """Apply one or two near-miss mutations to a valid document.
 
     fields maps a field to (valid strategy, bad strategy); nested maps a list field to the
-    same description of its items' fields."""
+    same description of its items' fields. Swapping in another valid value ("valid") makes
+    combinations (lat without lon, no evidence, …); it is not done inside a list, where it
+    could repeat a result id or item code, a rule only the server checks."""
     doc = copy.deepcopy(doc)
+    hows = ["bad", "bad", "bad", "drop", "drop_required", "extra", "null", "junk", "nested"]
     for _ in range(draw(st.integers(1, 2))):
-        how = draw(st.sampled_from(["bad", "bad", "bad", "drop", "drop_required", "extra",
-                                    "null", "junk", "nested"]))
+        how = draw(st.sampled_from(hows + (["valid", "valid"] if top else [])))
         if how == "nested" and nested:
             key = draw(st.sampled_from(sorted(nested)))
             items = doc.get(key)
             if isinstance(items, list) and items and isinstance(items[0], dict):
                 i = draw(st.integers(0, len(items) - 1))
-                items[i] = draw(mutated(items[i], nested[key][0], required=nested[key][1]))
+                items[i] = draw(mutated(items[i], nested[key][0], required=nested[key][1],
+                                        top=False))
                 continue
-            how = "bad"
         if how == "drop_required" and required:
             doc.pop(draw(st.sampled_from(required)), None)
         elif how == "drop":
@@ -304,7 +307,9 @@ def mutated(draw, doc: dict, fields: dict, nested: dict | None = None, required:
                 doc[key] = None
             elif how == "junk":
                 doc[key] = draw(JUNK)
-            else:
+            elif how == "valid":
+                doc[key] = draw(fields[key][0])
+            else:  # bad (and drop_required or nested where there is nothing to do)
                 doc[key] = draw(fields[key][1])
     return doc
 
