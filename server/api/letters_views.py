@@ -1,4 +1,5 @@
 """Letters: the list and one letter's header (its printable page is under /letters)."""
+import sqlalchemy as sa
 from flask import g, jsonify
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -34,13 +35,14 @@ def list_letters():
         q = q.where(Letter.kind == args["kind"])
     if args.get("community_id") is not None:
         q = q.where(Letter.community_id == args["community_id"])
-    rows = db.session.scalars(q.order_by(Letter.issued_at.desc(), Letter.id.desc())).all()
     if args.get("finding_id"):
-        fid = str(args["finding_id"])
-        rows = [r for r in rows if fid in r.finding_ids]
-    start = (args["page"] - 1) * args["per_page"]
-    return jsonify({"items": [letter_dict(r) for r in rows[start:start + args["per_page"]]],
-                    "total": len(rows)})
+        # finding_ids is a JSON list of UUIDs; a UUID cannot match by accident.
+        q = q.where(sa.cast(Letter.finding_ids, sa.Text).like(f"%{args['finding_id']}%"))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
+    rows = db.session.scalars(q.order_by(Letter.issued_at.desc(), Letter.id.desc())
+                              .limit(args["per_page"])
+                              .offset((args["page"] - 1) * args["per_page"])).all()
+    return jsonify({"items": [letter_dict(r) for r in rows], "total": total})
 
 
 @bp.get("/letters/<int:letter_id>")

@@ -95,4 +95,14 @@ class PushRequestSchema(ContractSchema):
     records = ListField(RawField(allow_none=True), required=True, validate=length(maximum=MAX_RECORDS))
 
 
-RECORD_SCHEMAS = {"inspection": InspectionRecordSchema(), "verification": VerificationRecordSchema()}
+class _ByKind(dict):
+    """The record schemas by `kind`; a kind that is not a string (a list, an object) finds none
+    instead of raising TypeError, so such a record is rejected alone rather than failing the push."""
+
+    def get(self, kind, default=None):
+        """The schema of a kind, or default."""
+        return super().get(kind, default) if isinstance(kind, str) else default
+
+
+RECORD_SCHEMAS = _ByKind(inspection=InspectionRecordSchema(),
+                         verification=VerificationRecordSchema())

@@ -117,9 +117,9 @@ def test_push_answers(app, auth, clock, street):
     rec = inspection(street, [result(item(app), "fail", [photo]), result(item(app, "street", False), "pass")])
     bad = inspection(street, [result("street.no_such_item", "fail", [new_id()])])
     odd_id = {**inspection(street, [result(item(app), "pass")]), "id": 12345}
-    body = answer(push(auth, [rec, bad, "not a record", None, odd_id, {"kind": "photo"}]),
+    body = answer(push(auth, [rec, bad, "not a record", None, odd_id, {"kind": "photo"}, {"kind": []}]),
                   "sync_push_response")
-    assert [r["status"] for r in body["results"]] == ["created"] + ["rejected"] * 5
+    assert [r["status"] for r in body["results"]] == ["created"] + ["rejected"] * 6
     assert body["missing_photos"] == [photo]
     assert body["results"][2]["id"] is None
     again = answer(push(auth, [rec, {**rec, "note": "改过"}]), "sync_push_response")
