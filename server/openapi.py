@@ -40,7 +40,7 @@ def _path(rule: str) -> tuple[str, list[dict]]:
                        "schema": {"type": "integer" if conv == "int" else "string"}})
         return "{" + name + "}"
 
-    return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", repl, rule), params
 
 
 def _ref(name: str) -> dict:

@@ -7,6 +7,7 @@ from ..auth import auth_required
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Letter
+from ..schemas.fields import DB_ID
 from ..schemas.letters import letter_dict
 from ..services.visibility import letter_scope
 from . import bp, load_query
@@ -20,7 +21,7 @@ class LetterQuery(Schema):
 
     finding_id = fields.UUID()
     kind = fields.String(validate=validate.OneOf(["notice", "reply", "prompt"]))
-    community_id = fields.Integer()
+    community_id = fields.Integer(validate=DB_ID)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -45,7 +46,7 @@ def list_letters():
     return jsonify({"items": [letter_dict(r) for r in rows], "total": total})
 
 
-@bp.get("/letters/<int:letter_id>")
+@bp.get("/letters/<int(max=2147483647):letter_id>")
 @auth_required()
 def get_letter(letter_id):
     """One letter with its snapshot body."""

@@ -38,7 +38,7 @@ def md_filter(value):
     return _md(value)
 
 
-@bp.get("/letters/<int:letter_id>")
+@bp.get("/letters/<int(max=2147483647):letter_id>")
 @auth_required(cookie=True)
 def letter_page(letter_id):
     """A letter as a printable A4 page."""

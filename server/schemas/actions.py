@@ -5,8 +5,8 @@ One schema per branch of shared_schema/finding_action_request.schema.json
 """
 from marshmallow import Schema, ValidationError, validates_schema
 
-from .fields import (COMMON, ContractSchema, StrictDate, StrictInt, StrictString, length,
-                     one_of, photo_list, required_text, value_range)
+from .fields import (COMMON, ContractSchema, StrictDate, StrictString, db_id, length, one_of,
+                     photo_list, required_text)
 
 NOTE = length(maximum=COMMON["note"]["maxLength"])
 REASON_MAX = COMMON["reason"]["maxLength"]
@@ -58,7 +58,7 @@ class ExtensionSchema(_Action):
 class AssignSchema(_Action):
     """派发: the community and an optional note."""
 
-    community_id = StrictInt(required=True, validate=value_range(1))
+    community_id = db_id(required=True)
     note = _note()
 
 

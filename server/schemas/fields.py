@@ -29,6 +29,7 @@ DATE_RE = _pattern("date")
 ITEM_CODE_RE = _pattern("item_code")
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 LOCATION_TYPES = list(COMMON["location_type"]["enum"])
+DB_ID_MAX = COMMON["db_id"]["maximum"]
 
 _MESSAGES = {
     "required": "缺少必填字段",
@@ -211,6 +212,11 @@ def required_text(max_len: int):
     return StrictString(required=True, validate=[length(1, max_len), NON_BLANK])
 
 
+def db_id(**kwargs) -> "StrictInt":
+    """common.json db_id: a server-made integer id, 1 … 2^31 − 1 (beyond it the database fails)."""
+    return StrictInt(validate=value_range(1, DB_ID_MAX), **kwargs)
+
+
 def no_repeats(values: list) -> None:
     """A list validator: no value twice."""
     if len(values) != len(set(values)):
@@ -224,3 +230,7 @@ def photo_list(**kwargs) -> fields.List:
     uniqueItems compares strings exactly and cannot say this."""
     minimum = kwargs.pop("min_items", 0)
     return ListField(UUIDString(), validate=[length(minimum or None, 20), no_repeats], **kwargs)
+
+
+# Integer columns are 32-bit in PostgreSQL: a larger id can match nothing, and must not reach SQL.
+DB_ID = validate.Range(min=1, max=2**31 - 1, error="编号超出范围")

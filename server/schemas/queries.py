@@ -2,6 +2,7 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from ..models.findings import STATUSES
+from .fields import DB_ID
 
 
 class FindingFilterSchema(Schema):
@@ -11,10 +12,10 @@ class FindingFilterSchema(Schema):
         unknown = EXCLUDE
 
     status = fields.String()
-    community_id = fields.Integer()
+    community_id = fields.Integer(validate=DB_ID)
     location_type = fields.String(validate=validate.Length(max=32))
     item_code = fields.String(validate=validate.Length(max=64))
-    point_id = fields.Integer()
+    point_id = fields.Integer(validate=DB_ID)
     overdue = fields.Boolean()
     covert = fields.Boolean()
     from_ = fields.Date(data_key="from")
@@ -42,4 +43,4 @@ class PullSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))

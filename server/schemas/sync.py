@@ -6,9 +6,9 @@ They mirror shared_schema/inspection_record, verification_record and sync_push_e
 from marshmallow import ValidationError, validates_schema
 
 from .fields import (COMMON, ITEM_CODE_RE, LOCATION_TYPES, ContractSchema, ListField,
-                     NestedField, OffsetDateTime, RawField, StrictBool, StrictFloat, StrictInt,
-                     StrictString, UUIDString, length, matches, one_of, photo_list,
-                     required_text, value_range)
+                     NestedField, OffsetDateTime, RawField, StrictBool, StrictFloat, StrictString,
+                     UUIDString, db_id, length, matches, one_of, photo_list, required_text,
+                     value_range)
 
 LAT = value_range(-90, 90)
 LON = value_range(-180, 180)
@@ -39,7 +39,7 @@ class InspectionRecordSchema(ContractSchema):
 
     kind = StrictString(required=True, validate=one_of(["inspection"]))
     id = UUIDString(required=True)
-    point_id = StrictInt(allow_none=True, load_default=None, validate=value_range(1))
+    point_id = db_id(allow_none=True, load_default=None)
     location_type = StrictString(required=True, validate=one_of(LOCATION_TYPES))
     started_at = OffsetDateTime(required=True)
     lat = StrictFloat(allow_none=True, load_default=None, validate=LAT)

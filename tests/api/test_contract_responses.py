@@ -4,6 +4,8 @@ The real app is driven through the loop (login, reference data, push, findings, 
 letters, a photo, the calendar, pull) and through its error answers; each body is checked
 with shared_schema.validator(<name>), formats included.
 """
+import re
+
 import pytest
 
 import shared_schema as ss
@@ -61,6 +63,11 @@ def error(resp, status: int, code: str | None = None):
     elif body["error"]["code"] in ERROR_CODES:  # a generic code maps to its own status
         assert ERROR_CODES[body["error"]["code"]]["http_status"] == status, body
     return body
+
+
+def chinese(messages: dict) -> None:
+    """Every field message is written for people, in Chinese."""
+    assert messages and all(re.search(r"[\u4e00-\u9fff]", m) for m in messages.values()), messages
 
 
 def upload(auth, user: str, **headers) -> str:
@@ -122,6 +129,8 @@ def test_push_answers(app, auth, clock, street):
     assert [r["status"] for r in body["results"]] == ["created"] + ["rejected"] * 6
     assert body["missing_photos"] == [photo]
     assert body["results"][2]["id"] is None
+    for r in body["results"][1:]:
+        chinese(r["errors"])
     again = answer(push(auth, [rec, {**rec, "note": "改过"}]), "sync_push_response")
     assert [r["status"] for r in again["results"]] == ["duplicate", "conflict"]
 
@@ -162,6 +171,8 @@ def test_an_unassigned_finding(app, auth, clock):
     finding = answer(auth.get("supervisor", f"/api/v1/findings/{fid}"), "finding")
     assert finding["status"] == "unassigned" and finding["assignment"]["method"] is None
     answer(auth.get("supervisor", "/api/v1/findings?status=unassigned"), "findings_page")
+    error(auth.post("supervisor", f"/api/v1/findings/{fid}/actions",  # beyond the database's ids
+                    json={"action": "assign", "community_id": 2**64}), 422)
     body = answer(auth.post("supervisor", f"/api/v1/findings/{fid}/actions",
                             json={"action": "assign", "community_id": community_id(app, "hongsheng"),
                                   "note": "人工派发"}), "finding")
@@ -178,9 +189,13 @@ def test_findings_list_and_one_finding(auth, clock, finding_id):
 
 
 def test_actions_answer_the_updated_finding(auth, clock, finding_id):
+    key = {"Idempotency-Key": new_id()}
     body = answer(auth.post("yongsheng", f"/api/v1/findings/{finding_id}/actions",
-                            json={"action": "reply", **REPLY}), "finding")
+                            json={"action": "reply", **REPLY}, headers=key), "finding")
     assert body["status"] == "replied"
+    replay = answer(auth.post("yongsheng", f"/api/v1/findings/{finding_id}/actions",
+                              json={"action": "reply", **REPLY}, headers=key), "finding")
+    assert replay == body  # a replayed POST answers as the first time
     body = answer(auth.post("yongsheng", f"/api/v1/findings/{finding_id}/actions",
                             json={"action": "request_extension", "reason": "需协调产权单位",
                                   "until": "2026-12-31"}), "finding")
@@ -287,11 +302,15 @@ def test_401_403_404_409_413_415_422_answers(app, auth, client, clock, finding_i
     error(auth.get("supervisor", f"/api/v1/findings/{new_id()}"), 404)
     error(auth.get("supervisor", "/api/v1/letters/999999"), 404)
     error(auth.post("supervisor", url, json={"action": "approve_extension"}), 409)
-    error(auth.post("yongsheng", url, json={"action": "reply", "measures": " ", "responsible": "王",
-                                            "planned_date": "2026-12-3"}), 422)
-    error(auth.post("yongsheng", url, json={"action": "reply", **REPLY, "extra": 1}), 422)
-    error(auth.post("yongsheng", url, json={"action": "rectify", "photo_ids": []}), 422)
-    error(auth.post("supervisor", url, json={"action": "set_deadline", "rectify_due": "2026-02-30"}), 422)
+    for user, body in [
+        ("yongsheng", {"action": "reply", "measures": " ", "responsible": "王", "planned_date": "2026-12-3"}),
+        ("yongsheng", {"action": "reply", **REPLY, "extra": 1, "phone": 13800000000}),
+        ("yongsheng", {"action": "reply"}),
+        ("yongsheng", {"action": "rectify", "photo_ids": []}),
+        ("yongsheng", {"action": "rectify", "photo_ids": [new_id()] * 2, "note": None}),
+        ("supervisor", {"action": "set_deadline", "rectify_due": "2026-02-30"}),
+    ]:
+        chinese(error(auth.post(user, url, json=body), 422)["error"]["fields"])
     error(auth.post("inspector", PUSH, json={"device_id": "d", "records": [{}] * 501}), 413)
     error(auth.put("inspector", f"/api/v1/photos/{new_id()}", data=b"GIF89a....",
                    headers={"Content-Type": "image/gif"}), 415)

@@ -1,4 +1,5 @@
 """The permission matrix: login on every route, roles per endpoint, and no cross-community leak."""
+import re
 import pytest
 
 from server import create_app
@@ -27,9 +28,7 @@ def _routes():
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC:
             continue
-        url = rule.rule
-        for arg in rule.arguments:
-            url = url.replace(f"<{arg}>", samples[arg]).replace(f"<int:{arg}>", samples[arg])
+        url = re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: samples[m.group(1)], rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             out.append((rule.endpoint, method, url))
     return out

@@ -233,8 +233,10 @@ def bad_numbers(low: float | None, high: float | None):
     return st.one_of(*out)
 
 
-DB_IDS = st.one_of(st.integers(1, 2**53), st.integers(1, 10**6).map(float))  # 12.0 is an integer
-BAD_DB_IDS = st.one_of(st.integers(max_value=0), st.sampled_from([1.5, "12", True, False, [], -0.0]),
+DB_IDS = st.one_of(st.integers(1, 2**31 - 1), st.integers(1, 10**6).map(float),  # 12.0 is an integer
+                   st.just(2**31 - 1))
+BAD_DB_IDS = st.one_of(st.integers(max_value=0), st.integers(min_value=2**31),
+                       st.sampled_from([1.5, "12", True, False, [], -0.0, 2.0**31, 2**64]),
                        st.floats(min_value=0.01, max_value=1e6).filter(lambda f: not f.is_integer()))
 ITEM_CODE_RE = COMMON["item_code"]["pattern"]
 RANDOM_CODES = st.from_regex(ITEM_CODE_RE, fullmatch=True).filter(lambda c: len(c) <= 64)
