@@ -38,8 +38,9 @@ def register_blueprints(app: Flask) -> None:
     from .open311 import bp as open311_bp
     from .openapi import bp as openapi_bp
     from .pages import bp as pages_bp
+    from .pwa import bp as pwa_bp
 
-    for bp in (api_bp, open311_bp, openapi_bp, pages_bp):
+    for bp in (api_bp, open311_bp, openapi_bp, pages_bp, pwa_bp):
         app.register_blueprint(bp)
 
 

@@ -18,6 +18,9 @@ def from_env() -> dict:
         "TILE_URL": os.environ.get(
             "TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
         ),
+        "TILE_ATTRIBUTION": os.environ.get(
+            "TILE_ATTRIBUTION", "© OpenStreetMap contributors"
+        ),
         "CJK_FONT": os.environ.get("CJK_FONT") or None,
         # Assignment and review thresholds (metres).
         "NEAREST_POINT_RADIUS_M": float(os.environ.get("NEAREST_POINT_RADIUS_M", "150")),

@@ -21,7 +21,7 @@ SCHEMAS = {
     "api.put_photo": (None, "photo_upload_response"),
     "api.due": (None, "calendar_due_response"),
     "api.put_day": ("calendar_day_update", None),
-    "api.list_letters": (None, None),
+    "api.list_letters": (None, "letters_page"),
     "api.get_letter": (None, "letter"),
 }
 ERRORS = {"400": "请求格式不正确", "401": "未登录或登录已过期", "403": "角色无权",

@@ -14,7 +14,7 @@ class LoginSchema(Schema):
         unknown = RAISE
 
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
 @bp.post("/auth/login")

@@ -46,7 +46,7 @@ def _visible_or_404(finding_id: str):
 def get_finding(finding_id):
     """One finding with its history."""
     finding = _visible_or_404(finding_id)
-    return jsonify(finding_dict(finding, load_reference(), _today(), detail=True))
+    return jsonify(finding_dict(finding, load_reference(), _today()))
 
 
 @bp.post("/findings/<finding_id>/actions")
@@ -60,4 +60,4 @@ def act_on_finding(finding_id):
     apply_action(finding, g.user, payload, now, ref)
     db.session.flush()
     db.session.refresh(finding)
-    return finding_dict(finding, ref, to_local(now).date(), detail=True)
+    return finding_dict(finding, ref, to_local(now).date())

@@ -2,7 +2,9 @@
 from flask import g, jsonify
 
 from ..auth import auth_required
-from ..errors import ApiError
+from marshmallow import ValidationError
+
+from ..errors import ApiError, flatten_messages
 from ..idempotency import write_endpoint
 from ..schemas.sync import MAX_RECORDS, PushRequestSchema
 from ..services import ingest, pull as pull_service
@@ -20,7 +22,10 @@ def push():
     if isinstance(body.get("records"), list) and len(body["records"]) > MAX_RECORDS:
         raise ApiError(413, "too_many_records", f"每次最多推送 {MAX_RECORDS} 条记录",
                        {"records": f"最多 {MAX_RECORDS} 条"})
-    data = PushRequestSchema().load(body)
+    try:
+        data = PushRequestSchema().load(body)
+    except ValidationError as err:
+        raise ApiError(400, "bad_request", "推送格式不正确", flatten_messages(err.messages)) from None
     return ingest.push(g.user, data["device_id"], data["records"], utcnow())
 
 

@@ -233,4 +233,4 @@ def photo_list(**kwargs) -> fields.List:
 
 
 # Integer columns are 32-bit in PostgreSQL: a larger id can match nothing, and must not reach SQL.
-DB_ID = validate.Range(min=1, max=2**31 - 1, error="编号超出范围")
+DB_ID = validate.Range(min=1, max=DB_ID_MAX, error="编号超出范围")

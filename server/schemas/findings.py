@@ -24,12 +24,13 @@ def photo_ref(photo_id: str, stage: str) -> dict:
 
 def event_dict(e: FindingEvent) -> dict:
     """One history entry."""
-    return {"at": iso(e.at), "actor": e.actor.display_name if e.actor else "系统",
-            "actor_id": e.actor_id, "action": e.action, "from": e.from_status,
+    actor = ({"id": e.actor.id, "display_name": e.actor.display_name, "role": e.actor.role}
+             if e.actor else None)  # None: the server itself (the deadline sweep)
+    return {"at": iso(e.at), "actor": actor, "action": e.action, "from": e.from_status,
             "to": e.to_status, "note": e.note, "data": e.data, "photo_ids": e.photo_ids}
 
 
-def finding_dict(f: Finding, ref: Reference, today: date, detail: bool = False) -> dict:
+def finding_dict(f: Finding, ref: Reference, today: date) -> dict:
     """Serialise a finding; overdue and derived flags are computed for the local day."""
     late_reply, late_rectify = overdue_state(f.status, f.reply_due, f.rectify_due, today)
     flags = list(f.flags or [])
@@ -61,7 +62,6 @@ def finding_dict(f: Finding, ref: Reference, today: date, detail: bool = False) 
         "rework_count": f.rework_count, "return_count": f.return_count,
         "replied_at": iso(f.replied_at), "rectified_at": iso(f.rectified_at),
         "closed_at": iso(f.closed_at), "updated_at": iso(f.updated_at),
+        "history": [event_dict(e) for e in f.events],
     }
-    if detail:
-        out["history"] = [event_dict(e) for e in f.events]
     return out

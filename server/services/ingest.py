@@ -63,9 +63,9 @@ def push(user: User, device_id: str, records: list, now: datetime) -> dict:
 
 
 def _result(raw, status: str, errors: dict) -> dict:
-    """One entry of the push answer."""
-    return {"id": raw.get("id") if isinstance(raw, dict) else None, "status": status,
-            "errors": errors}
+    """One entry of the push answer; an id that is not a string is not echoed."""
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    return {"id": rid if isinstance(rid, str) else None, "status": status, "errors": errors}
 
 
 def _validate(raw) -> tuple[dict, str]:

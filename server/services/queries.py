@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..models import Finding, User
+from ..models import Finding, FindingEvent, User
 from ..timeutil import LOCAL_TZ
 from .deadlines import overdue_clause
 from .visibility import finding_scope
@@ -40,7 +40,8 @@ def filtered(user: User, f: dict, today: date):
 def with_relations(q):
     """Eager-load what serialising a finding touches."""
     return q.options(selectinload(Finding.point), selectinload(Finding.inspector),
-                     selectinload(Finding.photo_links))
+                     selectinload(Finding.photo_links),
+                     selectinload(Finding.events).selectinload(FindingEvent.actor))
 
 
 def page_of(db, q, page: int, per_page: int) -> tuple[list[Finding], int]:

@@ -20,29 +20,11 @@ ERROR_CODES = ss.load_enums()["error_codes"]
 _VALIDATORS: dict = {}
 
 
-# Where the server's answer breaks the contract and the server must change (DESIGN.md and the
-# schema agree), the error is tolerated here so that everything else is still checked, and a
-# strict xfail test below pins it. Delete the entry together with its xfail marker once the
-# server is fixed.
-PENDING = {
-    # findings lists and pull omit `history` (schemas/findings.finding_dict adds it only for one)
-    "history everywhere": lambda name, e: (name in ("findings_page", "sync_pull_response")
-                                           and e.validator == "required" and "'history'" in e.message),
-    # a history event's actor is a display name string, not {"id", "display_name", "role"} | null
-    "actor object": lambda name, e: "actor" in e.absolute_path,
-    # a rejected record whose id is not a string is answered with that value, not null
-    "push result id": lambda name, e: (name == "sync_push_response"
-                                       and list(e.absolute_path)[-1:] == ["id"]),
-}
-
-
-def conforms(name: str, doc, tolerate: bool = True) -> None:
+def conforms(name: str, doc) -> None:
     """Assert that doc validates against the named schema, listing every error."""
     if name not in _VALIDATORS:
         _VALIDATORS[name] = ss.validator(name)
     errors = sorted(_VALIDATORS[name].iter_errors(doc), key=lambda e: list(e.absolute_path))
-    if tolerate:
-        errors = [e for e in errors if not any(known(name, e) for known in PENDING.values())]
     assert not errors, f"{name}:\n" + "\n".join(
         f"  {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors)
 
@@ -277,14 +259,10 @@ def test_400_answers(auth, client, clock, finding_id):
 @pytest.mark.parametrize("doc", [{"records": []}, {"device_id": " ", "records": []},
                                  {"device_id": "d", "records": {}}, {"device_id": "d", "records": [], "x": 1}])
 def test_a_bad_push_envelope_is_refused(auth, doc):
-    """Refused as a whole, in the error shape (the status is pinned by the xfail test below)."""
-    r = auth.post("inspector", PUSH, json=doc)
-    assert r.status_code in (400, 422)
-    error(r, r.status_code)
+    """Refused as a whole, in the error shape, as a malformed body."""
+    error(auth.post("inspector", PUSH, json=doc), 400)
 
 
-@pytest.mark.xfail(strict=True, reason="api/sync_views.push lets the envelope's ValidationError "
-                   "become a 422; DESIGN.md (400 malformed body) and sync_push_envelope say 400")
 def test_a_bad_push_envelope_is_a_400(auth):
     error(auth.post("inspector", PUSH, json={"device_id": " ", "records": []}), 400)
 
@@ -328,20 +306,17 @@ def test_401_403_404_409_413_415_422_answers(app, auth, client, clock, finding_i
     error(auth.get("supervisor", "/api/v1/no-such-thing"), 404)
 
 
-# --- server changes the contract needs (strict xfail: remove the marker once fixed) ----------
+# --- fields the contract requires everywhere -------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="server/schemas/findings.finding_dict: history only with detail=True")
 def test_findings_in_lists_and_pull_carry_their_history(auth, clock, finding_id):
-    conforms("findings_page", auth.get("supervisor", "/api/v1/findings").json, tolerate=False)
-    conforms("sync_pull_response", auth.get("yongsheng", "/api/v1/sync/pull").json, tolerate=False)
+    conforms("findings_page", auth.get("supervisor", "/api/v1/findings").json)
+    conforms("sync_pull_response", auth.get("yongsheng", "/api/v1/sync/pull").json)
 
 
-@pytest.mark.xfail(strict=True, reason="server/schemas/findings.event_dict: actor is a string")
 def test_a_history_actor_is_an_object_or_null(auth, clock, finding_id):
-    conforms("finding", auth.get("supervisor", f"/api/v1/findings/{finding_id}").json, tolerate=False)
+    conforms("finding", auth.get("supervisor", f"/api/v1/findings/{finding_id}").json)
 
 
-@pytest.mark.xfail(strict=True, reason="services/ingest.push echoes a non-string record id")
 def test_a_push_result_id_is_a_string_or_null(app, auth, clock, street):
     odd_id = {**inspection(street, [result(item(app), "pass")]), "id": 12345}
-    conforms("sync_push_response", push(auth, [odd_id]).json, tolerate=False)
+    conforms("sync_push_response", push(auth, [odd_id]).json)

@@ -152,7 +152,7 @@ def test_history_is_append_only_and_complete(app, auth, clock):
     assert [h["action"] for h in hist] == ["create", "reply", "rectify", "verify"]
     assert [(h["from"], h["to"]) for h in hist] == [
         (None, "assigned"), ("assigned", "replied"), ("replied", "rectified"), ("rectified", "closed")]
-    assert hist[1]["actor"] == "永胜社区"
+    assert hist[1]["actor"]["display_name"] == "永胜社区"
 
 
 @pytest.mark.parametrize("body, status", [

@@ -6,7 +6,8 @@ from server import create_app
 from tests.helpers.flow import act, finding_in, ok, upload
 from tests.helpers.records import new_id
 
-PUBLIC = {"api.login", "openapi.openapi", "static"}
+PUBLIC = {"api.login", "openapi.openapi", "static", "pwa.index", "pwa.manifest",
+          "pwa.service_worker", "pwa.app_config", "pwa.shell_file"}  # the app shell is public
 ROLES = {"inspector": "inspector", "community": "yongsheng", "supervisor": "supervisor",
          "leader": "leader", "admin": "admin"}
 ALL = set(ROLES)

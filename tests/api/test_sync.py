@@ -123,9 +123,9 @@ def test_records_may_arrive_before_their_photos(app, auth, clock, street):
 @pytest.mark.parametrize("body, status, code", [
     ("{not json", 400, "malformed_json"),
     ('["a list"]', 400, "bad_request"),
-    ('{"device_id": "x"}', 422, "invalid_fields"),
-    ('{"device_id": "", "records": []}', 422, "invalid_fields"),
-    ('{"device_id": "x", "records": "nope"}', 422, "invalid_fields"),
+    ('{"device_id": "x"}', 400, "bad_request"),
+    ('{"device_id": "", "records": []}', 400, "bad_request"),
+    ('{"device_id": "x", "records": "nope"}', 400, "bad_request"),
 ])
 def test_malformed_push_bodies_get_a_clear_error(auth, body, status, code):
     r = auth.post("inspector", PUSH, data=body, headers={"Content-Type": "application/json"})

@@ -1,0 +1,81 @@
+"""Serving the PWA: the shell, its files, and a service worker versioned by their content."""
+import hashlib
+import json
+from functools import lru_cache
+
+
+from flask import Blueprint, Response, abort, current_app, jsonify, send_from_directory
+
+from .config import ROOT
+
+bp = Blueprint("pwa", __name__)
+PWA_DIR = ROOT / "pwa"
+SHELL_DIRS = ("js", "css", "icons", "vendor")
+# Files the app shell needs offline; vendor images of Leaflet are fetched on demand.
+SHELL_EXT = (".js", ".css", ".png", ".webmanifest", ".html", ".svg")
+
+
+@lru_cache(maxsize=1)
+def shell_files() -> tuple[tuple[str, ...], str]:
+    """The URLs to precache and a version hash of their content (computed once per process)."""
+    files = ["/", "/manifest.webmanifest"]
+    digest = hashlib.sha256()
+    for path in sorted(PWA_DIR.rglob("*")):
+        rel = path.relative_to(PWA_DIR).as_posix()
+        if not path.is_file() or rel.split("/")[0] not in SHELL_DIRS or path.suffix not in SHELL_EXT:
+            continue
+        if rel.startswith("vendor/") and "/images/" not in rel and not rel.endswith((".js", ".css")):
+            continue
+        files.append("/" + rel)
+        digest.update(rel.encode() + path.read_bytes())
+    for name in ("index.html", "manifest.webmanifest", "sw.js"):
+        digest.update((PWA_DIR / name).read_bytes())
+    return tuple(files), digest.hexdigest()[:16]
+
+
+@bp.get("/")
+def index():
+    """The app shell."""
+    resp = send_from_directory(PWA_DIR, "index.html", max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest."""
+    return send_from_directory(PWA_DIR, "manifest.webmanifest", mimetype="application/manifest+json",
+                               max_age=0)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, with the precache list and version written into it."""
+    files, version = shell_files()
+    head = f"const VERSION = {json.dumps(version)};\nconst SHELL = {json.dumps(list(files))};\n"
+    body = head + (PWA_DIR / "sw.js").read_text(encoding="utf-8")
+    resp = Response(body, mimetype="text/javascript")
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Service-Worker-Allowed"] = "/"
+    return resp
+
+
+@bp.get("/app-config.json")
+def app_config():
+    """Settings the front end needs: the tile source, thresholds, the version."""
+    cfg = current_app.config
+    return jsonify({"tile_url": cfg["TILE_URL"], "tile_attribution": cfg["TILE_ATTRIBUTION"],
+                    "gps_far_from_point_m": cfg["GPS_FAR_FROM_POINT_M"],
+                    "version": shell_files()[1]})
+
+
+@bp.get("/<any(js, css, icons, vendor):folder>/<path:filename>")
+def shell_file(folder: str, filename: str):
+    """A file of the app shell (the service worker caches them; the browser revalidates)."""
+    if not (PWA_DIR / folder).is_dir():
+        abort(404)
+    resp = send_from_directory(PWA_DIR / folder, filename, max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
