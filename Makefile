@@ -8,7 +8,22 @@ export PYTHONPATH := $(CURDIR)
 FLASK   := $(BIN)/flask --app server
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench migrate demo clean
+.PHONY: run test test-sqlite test-postgres test-js bench migrate demo clean vendor
+
+# Third-party front-end code comes from npm and is served by us, never from a CDN.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+pwa/vendor/.stamp: node_modules/.package-lock.json
+	rm -rf pwa/vendor && mkdir -p pwa/vendor/idb pwa/vendor/leaflet pwa/vendor/markercluster pwa/vendor/exifr
+	cp node_modules/idb/build/index.js pwa/vendor/idb/
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images pwa/vendor/leaflet/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster*.css pwa/vendor/markercluster/
+	cp node_modules/exifr/dist/mini.esm.mjs pwa/vendor/exifr/mini.esm.js
+	touch $@
+
+vendor: pwa/vendor/.stamp
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -16,7 +31,7 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(BIN)/activate
 
-migrate: $(BIN)/activate
+migrate: $(BIN)/activate pwa/vendor/.stamp
 	$(FLASK) db upgrade
 
 demo: migrate
@@ -28,9 +43,12 @@ run: demo
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 \
 		--access-logfile - server.wsgi:app
 
-test: test-sqlite test-postgres
+test: test-js test-sqlite test-postgres
 
-test-sqlite: $(BIN)/activate
+test-js: pwa/vendor/.stamp
+	node --test tests/js/
+
+test-sqlite: $(BIN)/activate pwa/vendor/.stamp
 	$(BIN)/python -m pytest
 
 test-postgres: $(BIN)/activate
@@ -42,4 +60,4 @@ bench: $(BIN)/activate
 	$(BIN)/python bench/photo_memory.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules pwa/vendor

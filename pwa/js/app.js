@@ -1,0 +1,178 @@
+/** Boot: open the store, restore the session, start sync and the router, offer updates. */
+import { createApi } from "./api.js";
+import { Backoff } from "./backoff.js";
+import { openStore } from "./db.js";
+import { createGeo } from "./geo.js";
+import { outboxCount } from "./outbox.js";
+import { createSyncer } from "./sync.js";
+import { toast } from "./ui.js";
+import * as loginScreen from "./screens/login.js";
+import * as routeScreen from "./screens/route.js";
+import * as inspectScreen from "./screens/inspect.js";
+import * as outboxScreen from "./screens/outbox.js";
+import * as tasksScreen from "./screens/tasks.js";
+import * as taskScreen from "./screens/task.js";
+import * as meScreen from "./screens/me.js";
+
+const ROUTES = [
+  [/^#\/login$/, loginScreen],
+  [/^#\/route$/, routeScreen],
+  [/^#\/inspect\/(point)\/(\d+)$/, inspectScreen],
+  [/^#\/inspect\/(here)\/(\w+)$/, inspectScreen],
+  [/^#\/inspect\/(record)\/([\w-]+)$/, inspectScreen],
+  [/^#\/outbox$/, outboxScreen],
+  [/^#\/tasks$/, tasksScreen],
+  [/^#\/task\/([\w-]+)$/, taskScreen],
+  [/^#\/me$/, meScreen],
+];
+
+/** The shared context every screen receives. */
+const ctx = {
+  store: null, api: null, syncer: null, geo: null, session: null,
+  config: { tile_url: "", tile_attribution: "", gps_far_from_point_m: 200 },
+  /** Refresh the outbox badge and the sync button. */
+  async refreshBadge() {
+    const count = await outboxCount(ctx.store);
+    document.getElementById("outbox-count").textContent = String(count);
+    const label = { syncing: "同步中…", auth: "请重新登录", waiting: "稍后重试" }[ctx.syncer?.state] || "立即同步";
+    document.getElementById("sync-label").textContent = label;
+  },
+  go(hash) { if (location.hash === hash) route(); else location.hash = hash; },
+};
+window.__cc = ctx; // for diagnostics in the browser console and tests
+
+let current = null;
+
+async function route() {
+  const hash = location.hash || "#/route";
+  if (!ctx.session && hash !== "#/login") return ctx.go("#/login");
+  const match = ROUTES.map(([re, screen]) => [hash.match(re), screen]).find(([m]) => m);
+  if (!match) return ctx.go("#/route");
+  const [m, screen] = match;
+  if (current?.leave) current.leave();
+  current = screen;
+  document.getElementById("tabs").hidden = !ctx.session;
+  document.getElementById("sync-button").hidden = !ctx.session;
+  for (const a of document.querySelectorAll(".tabs a")) {
+    a.classList.toggle("active", hash.startsWith(`#/${a.dataset.tab}`));
+  }
+  try {
+    await screen.show(ctx, ...m.slice(1));
+  } catch (err) {
+    if (err?.name === "AuthError") return sessionExpired();
+    console.error(err);
+    toast(err?.message || "出错了", "error");
+  }
+}
+
+function sessionExpired() {
+  toast("登录已过期，请重新登录（未同步的记录仍保存在手机上）", "error");
+  ctx.go("#/login");
+}
+
+async function loadConfig() {
+  try {
+    const resp = await fetch("/app-config.json", { cache: "no-store" });
+    if (resp.ok && (resp.headers.get("content-type") || "").includes("json")) {
+      ctx.config = await resp.json();
+      await ctx.store.setMeta("config", ctx.config);
+      return;
+    }
+  } catch { /* offline: use the copy below */ }
+  ctx.config = (await ctx.store.getMeta("config")) || ctx.config;
+}
+
+/** Register the service worker and show "有新版本 → 刷新" when a new one waits. */
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  const reg = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  const banner = document.getElementById("update-banner");
+  const offer = (worker) => {
+    if (!worker || !navigator.serviceWorker.controller) return;
+    banner.hidden = false;
+    document.getElementById("update-reload").onclick = () => worker.postMessage("skip-waiting");
+  };
+  offer(reg.waiting);
+  reg.addEventListener("updatefound", () => {
+    const worker = reg.installing;
+    worker?.addEventListener("statechange", () => { if (worker.state === "installed") offer(worker); });
+  });
+  let reloading = false;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (reloading || banner.hidden) return;
+    reloading = true;
+    location.reload();
+  });
+}
+
+function watchNetwork() {
+  const banner = document.getElementById("net-banner");
+  const update = () => { banner.hidden = navigator.onLine; };
+  window.addEventListener("online", update);
+  window.addEventListener("offline", update);
+  update();
+}
+
+async function boot() {
+  ctx.store = await openStore();
+  let deviceId = await ctx.store.getMeta("device_id");
+  if (!deviceId) {
+    deviceId = crypto.randomUUID();
+    await ctx.store.setMeta("device_id", deviceId);
+  }
+  ctx.session = (await ctx.store.getMeta("session")) || null;
+  ctx.api = createApi({ getToken: () => ctx.session?.token });
+  ctx.syncer = createSyncer({
+    store: ctx.store, api: ctx.api, deviceId, backoff: new Backoff(),
+    onChange: () => { ctx.refreshBadge(); current?.onSync?.(ctx); },
+  });
+  ctx.geo = createGeo({ onUpdate: (fix, status) => current?.onPosition?.(fix, status) });
+  if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
+  document.getElementById("sync-button").addEventListener("click", async () => {
+    const result = await ctx.syncer.syncNow();
+    if (result?.error) toast(result.error, "error");
+    else if (!result?.skipped) toast("同步完成");
+  });
+  window.addEventListener("hashchange", route);
+  watchNetwork();
+  await loadConfig();
+  if (ctx.session) {
+    ctx.geo.start();
+    ctx.syncer.start();
+  }
+  await ctx.refreshBadge();
+  await route();
+  registerWorker().catch((err) => console.warn("service worker", err));
+}
+
+/** Called by the login screen once signed in. */
+ctx.signedIn = async (session) => {
+  ctx.session = session;
+  await ctx.store.setMeta("session", session);
+  ctx.geo.start();
+  ctx.syncer.start();
+  ctx.syncer.syncNow(); // resumes after a 401 stopped the automatic syncs
+  ctx.go("#/route");
+};
+
+/** Called by the "me" screen; refuses while anything is unsynced. */
+ctx.signOut = async () => {
+  const left = await outboxCount(ctx.store);
+  if (left > 0) {
+    toast(`还有 ${left} 条记录未同步，不能退出登录。请先联网同步。`, "error");
+    return false;
+  }
+  try { await ctx.api.post("/api/v1/auth/logout", {}); } catch { /* the token will expire anyway */ }
+  ctx.syncer.stop();
+  ctx.geo.stop();
+  ctx.session = null;
+  await ctx.store.setMeta("session", null);
+  navigator.serviceWorker?.controller?.postMessage("clear-user-caches");
+  ctx.go("#/login");
+  return true;
+};
+
+boot().catch((err) => {
+  console.error(err);
+  document.getElementById("view").textContent = `启动失败：${err?.message || err}`;
+});

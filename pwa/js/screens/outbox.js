@@ -1,0 +1,42 @@
+/** Every record on this phone and its state: 待同步 / 同步中 / 已同步 / 未通过 (with the server's reason). */
+import { h, formatTime, render, TYPE_NAMES } from "../ui.js";
+
+const LABELS = { draft: "草稿", pending: "待同步", syncing: "同步中", synced: "已同步", rejected: "未通过",
+  conflict: "冲突" };
+
+function title(rec) {
+  if (rec.kind === "verification") return `复查：${rec.body.verdict === "pass" ? "通过" : "不通过"}`;
+  return rec.label || `${TYPE_NAMES[rec.body.location_type] || "检查"}${rec.body.point_id ? "" : "（未登记点位）"}`;
+}
+
+function row(rec) {
+  const editable = ["draft", "rejected"].includes(rec.state) && rec.kind === "inspection";
+  const fails = rec.kind === "inspection" ? rec.body.results.filter((r) => r.result === "fail").length : 0;
+  const errors = rec.errors && Object.keys(rec.errors).length
+    ? h("div", { class: "errors" }, Object.entries(rec.errors).map(([k, v]) => `${k}：${v}`).join("；")) : null;
+  return h("li", { dataset: { record: rec.id, state: rec.state } },
+    h("div", { class: "row" },
+      h("span", {}, h("span", { class: "name" }, title(rec)), h("br"),
+        h("span", { class: "muted" }, formatTime(rec.body.started_at || rec.body.at),
+          rec.kind === "inspection" ? ` · ${rec.body.results.length} 项，不合格 ${fails}` : "")),
+      h("span", { class: `state ${rec.state}` }, LABELS[rec.state] || rec.state)),
+    errors,
+    editable ? h("a", { href: `#/inspect/record/${rec.id}`, class: "filebtn" }, rec.state === "draft" ? "继续填写" : "修改后重新提交") : null);
+}
+
+export async function show(ctx) {
+  const records = await ctx.store.listRecords({});
+  const counts = await ctx.store.counts();
+  render(
+    h("h1", {}, "记录"),
+    h("p", { class: "muted", id: "outbox-summary" },
+      `待同步 ${counts.pending + counts.syncing} · 未通过 ${counts.rejected + counts.conflict} · ` +
+      `已同步 ${counts.synced} · 草稿 ${counts.draft} · 待传照片 ${counts.photos_pending}`),
+    records.length ? h("ul", { class: "list", id: "records" }, ...records.map(row))
+      : h("p", { class: "muted" }, "还没有记录"),
+  );
+}
+
+export async function onSync(ctx) {
+  if (location.hash === "#/outbox") await show(ctx);
+}

@@ -1,0 +1,84 @@
+/** Today's route: the points to inspect, nearest next, on a map with the inspector's position. */
+import { drawRouteMap } from "../map.js";
+import { loadReference, orderRoute } from "../refdata.js";
+import { distanceM, formatDistance, h, render, TYPE_NAMES } from "../ui.js";
+import { judgeAccuracy } from "../geo.js";
+
+let mapHandle = null;
+let state = null;
+
+/** Points inspected today on this phone (any record state). */
+async function visitedToday(store) {
+  const today = new Date().toDateString();
+  const recs = await store.listRecords({});
+  return new Set(recs.filter((r) => r.kind === "inspection" && r.body.point_id &&
+    new Date(r.body.started_at).toDateString() === today).map((r) => r.body.point_id));
+}
+
+function listItems(ctx) {
+  const fix = ctx.geo.best();
+  const ordered = orderRoute(state.points, fix, state.visited, distanceM);
+  return ordered.map((p) => {
+    const [lon, lat] = p.geometry.coordinates;
+    const done = state.visited.has(p.properties.id);
+    return h("li", {}, h("a", { href: `#/inspect/point/${p.properties.id}`, dataset: { point: p.properties.id } },
+      h("span", {},
+        h("span", { class: "name" }, `${done ? "✓ " : ""}${p.properties.name}`), h("br"),
+        h("span", { class: "tag" }, TYPE_NAMES[p.properties.location_type] || p.properties.location_type),
+        done ? h("span", { class: "tag" }, "今日已查") : null),
+      h("span", { class: "dist" }, fix ? formatDistance(distanceM(fix.lat, fix.lon, lat, lon)) : "")));
+  });
+}
+
+function renderList(ctx) {
+  const list = document.getElementById("route-list");
+  if (list) list.replaceChildren(...listItems(ctx));
+  const gps = document.getElementById("gps-status");
+  if (gps) {
+    const fix = ctx.geo.best();
+    const judged = judgeAccuracy(fix?.accuracy);
+    gps.className = `gps ${judged.level}`;
+    gps.textContent = ctx.geo.status === "denied" ? "未获得定位权限：请在浏览器设置中允许定位" : judged.text;
+  }
+}
+
+export async function show(ctx) {
+  const ref = await loadReference(ctx);
+  state = { points: ref.points.filter((p) => ref.checklists[p.properties.location_type]),
+            checklists: ref.checklists, visited: await visitedToday(ctx.store) };
+  const types = Object.keys(ref.checklists);
+  const hereType = h("select", { id: "here-type", "aria-label": "未登记点位类型" },
+    ...types.map((t) => h("option", { value: t }, TYPE_NAMES[t] || t)));
+  render(
+    h("h1", {}, "今日路线"),
+    ref.fresh ? null : h("p", { class: "muted" }, "离线：显示上次同步的点位"),
+    h("div", { id: "gps-status", class: "gps" }, "正在定位…"),
+    h("div", { id: "map", role: "region", "aria-label": "点位地图" }),
+    h("div", { class: "card" },
+      h("label", { for: "here-type" }, "此处（未登记点位）"), hereType,
+      h("button", { class: "block", id: "inspect-here", type: "button",
+        onclick: () => ctx.go(`#/inspect/here/${hereType.value}`) }, "在此处检查")),
+    h("h2", {}, `点位（${state.points.length}）`),
+    h("ul", { class: "list", id: "route-list" }, ...listItems(ctx)),
+  );
+  renderList(ctx);
+  try {
+    mapHandle = await drawRouteMap(document.getElementById("map"), {
+      tileUrl: ctx.config.tile_url, attribution: ctx.config.tile_attribution,
+      points: state.points, visited: state.visited, onPick: (id) => ctx.go(`#/inspect/point/${id}`),
+    });
+    mapHandle.setPosition(ctx.geo.best());
+  } catch (err) {
+    document.getElementById("map").textContent = `地图不可用：${err.message}（点位列表仍可使用）`;
+  }
+}
+
+export function onPosition(fix) {
+  mapHandle?.setPosition(fix);
+  renderList({ geo: { best: () => fix, status: "ok" } });
+}
+
+export function leave() {
+  mapHandle?.remove();
+  mapHandle = null;
+}
