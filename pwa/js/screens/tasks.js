@@ -7,6 +7,10 @@ export async function show(ctx) {
   const done = new Set((await ctx.store.listRecords({})).filter((r) => r.kind === "verification")
     .map((r) => r.body.finding_id));
   const open = tasks.filter((t) => !done.has(t.id));
+  if (fresh && navigator.onLine) {
+    // Keep the before/after thumbnails for the field: the service worker caches what is fetched.
+    for (const t of open) for (const p of t.photos) fetch(p.thumb_url).catch(() => {});
+  }
   const fix = ctx.geo.best();
   const dist = (t) => (fix && t.lat !== null ? distanceM(fix.lat, fix.lon, t.lat, t.lon) : Infinity);
   open.sort((a, b) => dist(a) - dist(b));
