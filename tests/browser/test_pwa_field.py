@@ -1,0 +1,119 @@
+"""For the field: GPS warnings, storage limits, sign-out guard, map without tiles, small screens, updates."""
+import server.pwa as pwa
+from tests.browser.helpers import controlled_page, jpeg_file, outbox, record_inspection, sign_in
+
+
+def _context(browser, live_server, accuracy):
+    """A phone whose only fixes have this accuracy."""
+    return browser.new_context(viewport={"width": 360, "height": 640}, base_url=live_server,
+                               permissions=["geolocation"], locale="zh-CN",
+                               geolocation={"latitude": 42.978301, "longitude": 126.737935,
+                                            "accuracy": accuracy})
+
+
+def test_poor_accuracy_warns(browser, live_server, tmp_path):
+    context = _context(browser, live_server, 60)
+    page = controlled_page(context)
+    sign_in(page)
+    page.wait_for_selector("#gps-status.warn")
+    record_inspection(page, jpeg_file(tmp_path), submit=False)
+    page.wait_for_selector("#gps.warn")
+    assert page.is_hidden("#reason-box")
+    context.close()
+
+
+def test_very_poor_accuracy_needs_a_reason_before_submitting(browser, live_server, tmp_path):
+    context = _context(browser, live_server, 150)
+    page = controlled_page(context)
+    sign_in(page)
+    record_inspection(page, jpeg_file(tmp_path), submit=False)
+    page.wait_for_selector("#gps.bad")
+    assert page.is_visible("#reason-box")
+    page.click("#submit")
+    assert "定位精度超过 100 米" in page.inner_text("#problems")
+    assert outbox(page)["pending"] + outbox(page)["synced"] == 0
+    page.fill("#gps-reason", "高楼遮挡")
+    page.click("#submit")
+    page.wait_for_selector("#route-list li")
+    rec = page.evaluate("window.__cc.store.listRecords({}).then((r) => r[0].body)")
+    assert "定位说明：高楼遮挡" in rec["note"] and rec["accuracy_m"] == 150
+    context.close()
+
+
+def test_far_from_the_chosen_point_warns(phone, tmp_path):
+    page = controlled_page(phone)
+    sign_in(page)
+    phone.set_geolocation({"latitude": 42.9600, "longitude": 126.7600, "accuracy": 10})
+    page.wait_for_timeout(500)
+    page.locator("#route-list li a").last.click()
+    page.wait_for_selector(".item")
+    page.wait_for_function("document.getElementById('gps').textContent.includes('距所选点位')")
+
+
+def test_a_nearly_full_phone_refuses_new_photos_and_keeps_what_is_saved(browser, live_server, tmp_path):
+    context = browser.new_context(viewport={"width": 360, "height": 640}, base_url=live_server,
+                                  permissions=["geolocation"],
+                                  geolocation={"latitude": 42.978301, "longitude": 126.737935, "accuracy": 10})
+    context.add_init_script("""navigator.storage.estimate = async () => ({usage: 990e6, quota: 1000e6});""")
+    page = controlled_page(context)
+    sign_in(page)
+    page.locator("#route-list li a").first.click()
+    page.wait_for_selector(".item")
+    first = page.locator(".item").nth(0)
+    first.locator("button.fail").click()
+    first.locator("input[type=file]").set_input_files(jpeg_file(tmp_path))
+    page.wait_for_selector(".toast.error")
+    assert "存储空间不足" in page.inner_text("#toast")
+    assert first.locator(".photo img").count() == 0
+    assert outbox(page)["draft"] == 1  # the draft itself is untouched
+    context.close()
+
+
+def test_signing_out_with_unsynced_records_is_refused(phone, tmp_path):
+    page = controlled_page(phone)
+    sign_in(page)
+    phone.set_offline(True)
+    record_inspection(page, jpeg_file(tmp_path))
+    page.goto("/#/me")
+    page.click("#logout")
+    page.wait_for_selector(".toast.error")
+    assert "未同步" in page.inner_text("#toast")
+    page.goto("/#/route")
+    page.wait_for_selector("#route-list li")  # still signed in
+    assert outbox(page)["pending"] == 1
+
+
+def test_points_show_without_map_tiles(app, phone):
+    app.config["TILE_URL"] = "http://127.0.0.2:9/{z}/{x}/{y}.png"  # nothing listens there
+    page = controlled_page(phone)
+    sign_in(page)
+    page.wait_for_selector("#map path.leaflet-interactive")
+    assert page.locator("#map path.leaflet-interactive").count() >= 40
+
+
+def test_no_screen_scrolls_sideways_on_a_360_pixel_phone(phone, tmp_path):
+    page = controlled_page(phone)
+    sign_in(page)
+    for hash_ in ("#/route", "#/tasks", "#/outbox", "#/me"):
+        page.goto(f"/{hash_}")
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, hash_
+    record_inspection(page, jpeg_file(tmp_path), submit=False)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.wait_for_timeout(300)
+    heights = page.eval_on_selector_all(
+        ".choices button, #submit, .tabs a",
+        "(els) => els.filter((e) => e.offsetParent !== null).map((e) => e.offsetHeight)")
+    assert len(heights) >= 30 and min(heights) >= 44  # thumb-sized targets
+
+
+def test_a_new_version_offers_a_reload(phone, monkeypatch):
+    page = controlled_page(phone)
+    files, version = pwa.shell_files()
+    monkeypatch.setattr(pwa, "shell_files", lambda: (files, "f" * 16))
+    page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    page.wait_for_selector("#update-banner:not([hidden])", timeout=15000)
+    with page.expect_navigation():
+        page.click("#update-reload")
+    page.wait_for_function("!!navigator.serviceWorker.controller")
+    assert page.evaluate("caches.keys()") and f"shell-{'f' * 16}" in page.evaluate("caches.keys()")
