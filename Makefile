@@ -54,10 +54,11 @@ test-sqlite: $(BIN)/activate pwa/vendor/.stamp
 test-postgres: $(BIN)/activate
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser"
 
-bench: $(BIN)/activate
+bench: $(BIN)/activate pwa/vendor/.stamp
 	$(BIN)/python bench/sync_ingest.py
 	$(BIN)/python bench/findings_page.py
 	$(BIN)/python bench/photo_memory.py
+	$(BIN)/python bench/pwa_bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules pwa/vendor

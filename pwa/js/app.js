@@ -6,24 +6,17 @@ import { createGeo } from "./geo.js";
 import { outboxCount } from "./outbox.js";
 import { createSyncer } from "./sync.js";
 import { toast } from "./ui.js";
-import * as loginScreen from "./screens/login.js";
-import * as routeScreen from "./screens/route.js";
-import * as inspectScreen from "./screens/inspect.js";
-import * as outboxScreen from "./screens/outbox.js";
-import * as tasksScreen from "./screens/tasks.js";
-import * as taskScreen from "./screens/task.js";
-import * as meScreen from "./screens/me.js";
-
+// Screens load on first use: a cold start offline evaluates only what the first screen needs.
 const ROUTES = [
-  [/^#\/login$/, loginScreen],
-  [/^#\/route$/, routeScreen],
-  [/^#\/inspect\/(point)\/(\d+)$/, inspectScreen],
-  [/^#\/inspect\/(here)\/(\w+)$/, inspectScreen],
-  [/^#\/inspect\/(record)\/([\w-]+)$/, inspectScreen],
-  [/^#\/outbox$/, outboxScreen],
-  [/^#\/tasks$/, tasksScreen],
-  [/^#\/task\/([\w-]+)$/, taskScreen],
-  [/^#\/me$/, meScreen],
+  [/^#\/login$/, "login"],
+  [/^#\/route$/, "route"],
+  [/^#\/inspect\/(point)\/(\d+)$/, "inspect"],
+  [/^#\/inspect\/(here)\/(\w+)$/, "inspect"],
+  [/^#\/inspect\/(record)\/([\w-]+)$/, "inspect"],
+  [/^#\/outbox$/, "outbox"],
+  [/^#\/tasks$/, "tasks"],
+  [/^#\/task\/([\w-]+)$/, "task"],
+  [/^#\/me$/, "me"],
 ];
 
 /** The shared context every screen receives. */
@@ -48,7 +41,8 @@ async function route() {
   if (!ctx.session && hash !== "#/login") return ctx.go("#/login");
   const match = ROUTES.map(([re, screen]) => [hash.match(re), screen]).find(([m]) => m);
   if (!match) return ctx.go("#/route");
-  const [m, screen] = match;
+  const [m, name] = match;
+  const screen = await import(`./screens/${name}.js`);
   if (current?.leave) current.leave();
   current = screen;
   document.getElementById("tabs").hidden = !ctx.session;
