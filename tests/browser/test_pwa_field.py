@@ -1,5 +1,6 @@
 """For the field: GPS warnings, storage limits, sign-out guard, map without tiles, small screens, updates."""
 import server.pwa as pwa
+from tests.helpers.images import make_jpeg
 from tests.browser.helpers import controlled_page, jpeg_file, outbox, record_inspection, sign_in
 
 
@@ -117,3 +118,22 @@ def test_a_new_version_offers_a_reload(phone, monkeypatch):
         page.click("#update-reload")
     page.wait_for_function("!!navigator.serviceWorker.controller")
     assert page.evaluate("caches.keys()") and f"shell-{'f' * 16}" in page.evaluate("caches.keys()")
+
+
+def test_a_sideways_camera_photo_is_stored_upright_and_resized(phone, tmp_path):
+    page = controlled_page(phone)
+    sign_in(page)
+    path = tmp_path / "sideways.jpg"
+    path.write_bytes(make_jpeg(3200, 1800, orientation=6))  # sensor landscape, EXIF says turn 90°
+    record_inspection(page, str(path), submit=False)
+    photo = page.evaluate("""async () => {
+        const [rec] = await window.__cc.store.listRecords({});
+        const [p] = await window.__cc.store.photosOf(rec.id);
+        const bmp = await createImageBitmap(new Blob([p.bytes], {type: p.type}), {imageOrientation: 'none'});
+        return {w: p.width, h: p.height, bw: bmp.width, bh: bmp.height, type: p.type, source: p.source,
+                lat: p.lat, taken_at: p.taken_at};
+    }""")
+    assert (photo["w"], photo["h"]) == (900, 1600)  # portrait, long edge 1600
+    assert (photo["bw"], photo["bh"]) == (900, 1600)  # the pixels themselves are upright: no EXIF left to turn again
+    assert photo["type"] == "image/jpeg" and photo["source"] == "device" and photo["lat"] == 42.978301
+    assert "+08:00" in photo["taken_at"]
