@@ -221,6 +221,27 @@ export function createApi({ base = "", getToken, fetch = globalThis.fetch, timeo
     },
 
     /**
+     * POST /api/v1/findings/<id>/actions: one transition, replayable under its Idempotency-Key
+     * (a repeat answers the stored response and changes nothing). 409 not in this state, 403
+     * role may not, 404 not visible, 422 fields invalid: HttpError with the server's message.
+     * @param {string} findingId
+     * @param {{action: string}} body  the action and its fields
+     * @param {string} idempotencyKey   a UUID: the queued action's id
+     * @returns {Promise<object>} the updated finding
+     */
+    async findingAction(findingId, body, idempotencyKey) {
+      const { status, json } = await request("POST", `/api/v1/findings/${encodeURIComponent(findingId)}/actions`, {
+        body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
+        timeout: limits.post,
+      });
+      const valid = isObject(json) && typeof json.id === "string" &&
+        json.id.toLowerCase() === findingId.toLowerCase() && typeof json.status === "string";
+      if (!valid) throw new BadResponseError(status);
+      return json;
+    },
+
+    /**
      * POST /api/v1/auth/login. Wrong credentials are an HttpError(401, "bad_credentials").
      * @returns {Promise<{token: string, user: object, expires_at?: string}>}
      */

@@ -17,7 +17,42 @@ const ROUTES = [
   [/^#\/tasks$/, "tasks"],
   [/^#\/task\/([\w-]+)$/, "task"],
   [/^#\/me$/, "me"],
+  [/^#\/c\/list$/, "community-list"],
+  [/^#\/finding\/([\w-]+)$/, "finding"],
+  [/^#\/s\/map$/, "supervise-map"],
+  [/^#\/s\/queue$/, "supervise-queue"],
+  [/^#\/s\/ledger$/, "ledger"],
+  [/^#\/s\/reports$/, "reports"],
+  [/^#\/l\/home$/, "leader"],
 ];
+
+/** The tabs, and the first screen, each role gets: same app, the view chosen by role. */
+const ROLE_TABS = {
+  inspector: [["#/route", "今日路线"], ["#/tasks", "复查任务"], ["#/outbox", "记录"], ["#/me", "我的"]],
+  community: [["#/c/list", "本社区问题"], ["#/outbox", "待同步"], ["#/me", "我的"]],
+  supervisor: [["#/s/map", "问题地图"], ["#/s/queue", "待处理"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"],
+    ["#/me", "我的"]],
+  leader: [["#/l/home", "总览"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],
+  admin: [["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],
+};
+
+/** Rebuild the tab bar for the signed-in role. */
+function drawTabs() {
+  const tabs = ROLE_TABS[ctx.session?.user?.role] || [];
+  const nav = document.getElementById("tabs");
+  nav.style.gridTemplateColumns = `repeat(${tabs.length || 1}, 1fr)`;
+  nav.replaceChildren(...tabs.map(([href, label]) => {
+    const a = document.createElement("a");
+    a.href = href;
+    a.dataset.tab = href;
+    a.textContent = label;
+    return a;
+  }));
+}
+
+function homeOf(role) {
+  return (ROLE_TABS[role] || ROLE_TABS.inspector)[0][0];
+}
 
 /** The shared context every screen receives. */
 const ctx = {
@@ -37,19 +72,24 @@ window.__cc = ctx; // for diagnostics in the browser console and tests
 let current = null;
 
 async function route() {
-  const hash = location.hash || "#/route";
+  const home = homeOf(ctx.session?.user?.role);
+  const hash = location.hash && location.hash !== "#/" ? location.hash : home;
   if (!ctx.session && hash !== "#/login") return ctx.go("#/login");
+  if (ctx.session && hash === "#/login") return ctx.go(home);
   const match = ROUTES.map(([re, screen]) => [hash.match(re), screen]).find(([m]) => m);
-  if (!match) return ctx.go("#/route");
+  if (!match) return ctx.go(home);
   const [m, name] = match;
   const screen = await import(`./screens/${name}.js`);
   if (current?.leave) current.leave();
   current = screen;
   document.getElementById("tabs").hidden = !ctx.session;
   document.getElementById("sync-button").hidden = !ctx.session;
+  if (ctx.session && !document.querySelector(".tabs a")) drawTabs();
   for (const a of document.querySelectorAll(".tabs a")) {
-    a.classList.toggle("active", hash.startsWith(`#/${a.dataset.tab}`));
+    a.classList.toggle("active", hash.startsWith(a.dataset.tab));
   }
+  document.body.dataset.role = ctx.session?.user?.role || "";
+  document.body.dataset.screen = name;
   try {
     await screen.show(ctx, ...m.slice(1));
   } catch (err) {
@@ -146,7 +186,8 @@ ctx.signedIn = async (session) => {
   ctx.geo.start();
   ctx.syncer.start();
   ctx.syncer.syncNow(); // resumes after a 401 stopped the automatic syncs
-  ctx.go("#/route");
+  drawTabs();
+  ctx.go(homeOf(session.user.role));
 };
 
 /** Called by the "me" screen; refuses while anything is unsynced. */
@@ -161,6 +202,7 @@ ctx.signOut = async () => {
   ctx.geo.stop();
   ctx.session = null;
   await ctx.store.setMeta("session", null);
+  document.getElementById("tabs").replaceChildren();
   navigator.serviceWorker?.controller?.postMessage("clear-user-caches");
   ctx.go("#/login");
   return true;

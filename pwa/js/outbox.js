@@ -4,8 +4,12 @@
 //        edit + queue   │                 ├──▶ rejected      (server's errors kept, editable)
 //   rejected ───────────┘                 └──▶ conflict      (same id, other content: a person decides)
 // Every change is one IndexedDB transaction (store.mutate), so two tabs never see half a change.
+// Three kinds of record: "inspection" and "verification" go by sync/push; "action" (a
+// finding's transition, see actions.js) goes one POST at a time with its id as
+// Idempotency-Key, and a refused action queued again gets a new id (queue does that).
 
 import { StateError } from "./db.js";
+import { actionPhotoPaths, actionProblems, normalizeAction } from "./actions.js";
 
 /** @typedef {import("./types.js").StoredRecord} StoredRecord */
 /** @typedef {import("./types.js").StoredPhoto} StoredPhoto */
@@ -35,6 +39,10 @@ export const CHECKLISTS_CACHE_KEY = "checklists";
 
 const EDITABLE = ["draft", "rejected"];
 const OUTBOX = ["pending", "syncing"];
+const KINDS = ["inspection", "verification", "action"];
+
+/** An action the server never applied may be edited from conflict too (a photo id clash). */
+const editable = (rec) => EDITABLE.includes(rec.state) || (rec.kind === "action" && rec.state === "conflict");
 
 /** A record that cannot be queued yet; fields holds Chinese messages by field path. */
 export class QueueError extends Error {
@@ -62,8 +70,10 @@ export function newId() {
  * Where each photo is referenced in a record, as the server names fields.
  * @param {SyncRecord} body
  * @returns {Map<string, string>} photo id (lowercase) → "results[0].photo_ids[1]" | "photo_ids[0]"
+ *   (an action's photo_ids are under fields, but named as the server names them: "photo_ids[0]")
  */
 export function photoPaths(body) {
+  if (body.kind === "action") return actionPhotoPaths(body);
   const out = new Map();
   if (body.kind === "verification") {
     (body.photo_ids ?? []).forEach((p, j) => out.set(p.toLowerCase(), `photo_ids[${j}]`));
@@ -77,11 +87,12 @@ export function photoPaths(body) {
 
 /** Give the record and its results their client UUIDs, on a copy. */
 function withIds(body) {
-  if (!body || !["inspection", "verification"].includes(body.kind)) {
-    throw new TypeError("记录类型须为 inspection 或 verification");
+  if (!body || !KINDS.includes(body.kind)) {
+    throw new TypeError("记录类型须为 inspection、verification 或 action");
   }
   const b = structuredClone(body);
   b.id ??= newId();
+  if (b.kind === "action") return normalizeAction(b);
   if (b.kind === "inspection") {
     b.results = (b.results ?? []).map((r) => ({ ...r, id: r.id ?? newId(), photo_ids: r.photo_ids ?? [] }));
   } else {
@@ -143,7 +154,7 @@ export async function updateDraft(store, id, body, photos = []) {
   return store.mutate(async (t) => {
     const rec = await t.getRecord(id);
     if (!rec) throw new StateError("记录不存在");
-    if (!EDITABLE.includes(rec.state)) throw new StateError(`“${STATE_LABELS[rec.state]}”的记录不能修改`);
+    if (!editable(rec)) throw new StateError(`“${STATE_LABELS[rec.state]}”的记录不能修改`);
     if (changedAfterAcceptance(rec, b)) throw new StateError(FROZEN);
     const next = { ...rec, body: b, updated_at: nowIso() };
     await Promise.all([t.putRecord(next), ...photosFor(id, photos).map((p) => t.putPhoto(p))]);
@@ -158,6 +169,7 @@ function problems(body, photos, catalogue) {
   for (const [pid, path] of photoPaths(body)) {
     if (!local.has(pid)) fields[path] = "照片未保存在本机，请重新拍摄";
   }
+  if (body.kind === "action") return { ...actionProblems(body, photos), ...fields };
   if (body.kind === "verification") {
     if (!(body.photo_ids ?? []).length && !/\S/.test(body.note ?? "")) {
       fields.photo_ids = "复查须拍照或填写说明";
@@ -184,8 +196,12 @@ function problems(body, photos, catalogue) {
 
 /**
  * Queue a draft or rejected record for sync (→ pending). Throws QueueError when photos
- * are missing locally or a failed photo_required item has none. Photos no longer
- * referenced by the record are deleted; refused photos get another try.
+ * are missing locally or a failed photo_required item has none (for an action: its
+ * required fields, see actions.js). Photos no longer referenced by the record are deleted;
+ * refused photos get another try.
+ * An action that was refused (rejected, or conflict over a photo id) is queued under a NEW
+ * id, its Idempotency-Key: the record and its photos move to that id, the old id is kept in
+ * rec.replaces. The answer is the record as queued: use its id from then on.
  * @param {Store} store
  * @param {string} id
  * @param {{checklists?: object}} [options]  GET /api/v1/checklists' answer; by default the cached one
@@ -197,23 +213,69 @@ export async function queue(store, id, { checklists } = {}) {
     const rec = await t.getRecord(id);
     if (!rec) throw new StateError("记录不存在");
     if (OUTBOX.includes(rec.state)) return rec; // a second tap changes nothing
-    if (!EDITABLE.includes(rec.state)) throw new StateError(`“${STATE_LABELS[rec.state]}”的记录不能提交`);
+    if (!editable(rec)) throw new StateError(`“${STATE_LABELS[rec.state]}”的记录不能提交`);
     if (changedAfterAcceptance(rec, rec.body)) throw new StateError(FROZEN); // edited with putRecord
     const photos = await t.photosOf(id);
     const fields = problems(rec.body, photos, catalogue);
     if (Object.keys(fields).length) throw new QueueError("记录不完整，暂不能提交", fields);
-    const refs = photoPaths(rec.body);
-    const writes = [];
-    for (const p of photos) {
-      if (!refs.has(p.id.toLowerCase())) writes.push(t.deletePhoto(p.id));
-      else if (p.state === "rejected") writes.push(t.putPhotoMeta({ ...p, state: "pending", error: null }));
-    }
     const stamp = nowIso();
-    const next = { ...rec, state: "pending", errors: null, queued_at: stamp, updated_at: stamp };
+    let next = { ...rec, state: "pending", errors: null, queued_at: stamp, updated_at: stamp };
+    const writes = [];
+    if (rec.kind === "action" && rec.state !== "draft") {
+      const fresh = newId();
+      next = { ...next, id: fresh, body: { ...rec.body, id: fresh }, error: null, replaces: [...(rec.replaces ?? []), rec.id] };
+      writes.push(t.deleteRecord(rec.id));
+    }
+    const refs = photoPaths(rec.body);
+    for (const p of photos) {
+      if (!refs.has(p.id.toLowerCase())) {
+        writes.push(t.deletePhoto(p.id));
+        continue;
+      }
+      const moved = p.record_id !== next.id ? { record_id: next.id } : {};
+      const retry = p.state === "rejected" ? { state: "pending", error: null } : {};
+      if (Object.keys(moved).length || Object.keys(retry).length) writes.push(t.putPhotoMeta({ ...p, ...moved, ...retry }));
+    }
     writes.push(t.putRecord(next));
     await Promise.all(writes);
     return next;
   });
+}
+
+/**
+ * Take a finding's action and queue it, in one go (a draft that fails the local checks is
+ * not kept: the QueueError says what to fix in the form).
+ * @param {Store} store
+ * @param {{finding_id: string, action: string, fields?: object, id?: string, at?: string}} action
+ *   fields as the server takes them, photo ids under fields.photo_ids
+ * @param {StoredPhoto[]} [photos]  with bytes (ArrayBuffer)
+ * @returns {Promise<StoredRecord>} pending; its id is the Idempotency-Key
+ */
+export async function queueAction(store, { finding_id, action, fields = {}, id, at }, photos = []) {
+  const rec = await createDraft(store, { kind: "action", id, finding_id, action, fields, at }, photos);
+  try {
+    return await queue(store, rec.id);
+  } catch (err) {
+    await store.deleteRecord(rec.id).catch(() => {}); // the original error is the one to show
+    throw err;
+  }
+}
+
+/**
+ * Change a refused action's fields and queue it again under a new id / Idempotency-Key
+ * (also fine for a draft, which keeps its id). When the new fields fail the local checks,
+ * they are saved and the QueueError says why, as for an inspection.
+ * @param {Store} store
+ * @param {string} id
+ * @param {object} newFields      the action's fields, complete (photo_ids included)
+ * @param {StoredPhoto[]} [photos] new or retaken photos, with bytes
+ * @returns {Promise<StoredRecord>} the record as queued, with its new id
+ */
+export async function requeueAction(store, id, newFields, photos = []) {
+  const rec = await store.getRecord(id);
+  if (!rec || rec.kind !== "action") throw new StateError("操作记录不存在");
+  await updateDraft(store, id, { ...rec.body, fields: newFields }, photos);
+  return queue(store, id);
 }
 
 /**
@@ -227,7 +289,8 @@ export async function outboxCount(store) {
 }
 
 /**
- * The oldest pending records, to push in this order.
+ * The oldest pending records, to push in this order (actions go their own way: see
+ * actions.nextAction).
  * @param {Store} store
  * @param {number} [max]
  * @param {Set<string>} [skip]  ids already pushed in this run
@@ -235,7 +298,7 @@ export async function outboxCount(store) {
  */
 export async function pendingBatch(store, max = 100, skip = new Set()) {
   const rows = await store.listRecords({ states: ["pending"] });
-  return rows.reverse().filter((r) => !skip.has(r.id)).slice(0, max);
+  return rows.reverse().filter((r) => r.kind !== "action" && !skip.has(r.id)).slice(0, max);
 }
 
 async function setStates(store, ids, from, to) {

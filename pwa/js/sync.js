@@ -1,11 +1,13 @@
 // When and how the outbox reaches the server. One run: records first (100 a push), then
-// the photos the server misses, one request each. A run holds a Web Lock so that two open
+// the photos the server misses, one request each, then the queued finding actions, oldest
+// first and one at a time: each one's photos, then its POST under its Idempotency-Key. A run holds a Web Lock so that two open
 // tabs never push at once; without Web Locks (Node, old browsers) a lock shared within
 // the page stands in. A failed run retries on a backoff; a 401 stops until the next login.
 
 import { Backoff } from "./backoff.js";
 import { AuthError, HttpError } from "./api.js";
 import * as outbox from "./outbox.js";
+import * as actions from "./actions.js";
 
 /** @typedef {import("./types.js").SyncState} SyncState */
 /** @typedef {import("./types.js").SyncSummary} SyncSummary */
@@ -188,6 +190,46 @@ export function createSyncer({
     }
   }
 
+  /**
+   * One action: its photos, then the POST. Applied (or a replay answered) → 已同步; refused
+   * (any 4xx but 401) → 未通过 with the server's reasons; anything else (offline, 5xx, a
+   * portal's page) throws, so the action stays pending and the run retries on the backoff,
+   * later actions waiting behind it.
+   */
+  async function sendAction(rec, summary) {
+    for (const meta of await actions.actionPhotosToUpload(store, rec)) {
+      await uploadOne(meta, summary);
+      changed();
+    }
+    if ((await store.getRecord(rec.id))?.state !== "syncing") return; // a photo was refused
+    let finding;
+    try {
+      finding = await api.findingAction(rec.body.finding_id, actions.actionRequest(rec.body), rec.id);
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.retryable) throw err;
+      if (await actions.actionRefused(store, rec.id, err)) summary.failed += 1;
+      return;
+    }
+    if (await actions.actionApplied(store, rec.id, finding)) {
+      summary.pushed += 1;
+      summary.synced += 1;
+    }
+  }
+
+  async function sendActions(sent, summary) {
+    for (let rec = await actions.nextAction(store, sent); rec; rec = await actions.nextAction(store, sent)) {
+      sent.add(rec.id);
+      await outbox.markSyncing(store, [rec.id]);
+      changed();
+      try {
+        await sendAction(rec, summary);
+      } finally {
+        await outbox.releaseSyncing(store, [rec.id]);
+        changed();
+      }
+    }
+  }
+
   /** One run, under the lock. @returns {Promise<SyncSummary>} */
   async function run() {
     cancelRetry();
@@ -201,7 +243,9 @@ export function createSyncer({
       for (let round = 0; round < MAX_ROUNDS; round += 1) {
         await pushRecords(device, sent, summary);
         await uploadPhotos(summary);
-        if (!(await outbox.pendingBatch(store, 1, sent)).length) break;
+        await sendActions(sent, summary);
+        const more = (await outbox.pendingBatch(store, 1, sent)).length || (await actions.nextAction(store, sent));
+        if (!more) break;
       }
       backoff.reset();
       lastError = null;

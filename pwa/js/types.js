@@ -35,7 +35,21 @@
  * @property {string} [note]
  * @property {string[]} [photo_ids]  a photo or a non-blank note is required
  *
- * @typedef {InspectionRecord | VerificationRecord} SyncRecord
+ * @typedef {"reply" | "rectify" | "return" | "request_extension" | "assign" | "deny_return" |
+ *   "approve_extension" | "deny_extension" | "set_deadline" | "verify" | "reject" | "void"} ActionName
+ *
+ * @typedef {Object} ActionRecord  a finding's transition queued on the phone (actions.js); sent as
+ *   POST /api/v1/findings/<finding_id>/actions {action, ...fields} with Idempotency-Key: id
+ * @property {"action"} kind
+ * @property {string} id             client UUID, also the Idempotency-Key; a new one each time it is re-queued
+ * @property {string} finding_id
+ * @property {ActionName} action
+ * @property {Object<string, any>} fields  as shared_schema/finding_action_request.schema.json, without
+ *                                   "action": reply {measures, responsible, phone, planned_date},
+ *                                   rectify {note, photo_ids (≥ 1)}, verify/reject {note, photo_ids} …
+ * @property {string} at             when it was taken on the phone (ISO 8601); kept locally, not sent
+ *
+ * @typedef {InspectionRecord | VerificationRecord | ActionRecord} SyncRecord
  */
 
 /**
@@ -43,7 +57,7 @@
  *
  * @typedef {Object} StoredRecord  what db.js keeps per record (object store "records")
  * @property {string} id              = body.id
- * @property {"inspection" | "verification"} kind
+ * @property {"inspection" | "verification" | "action"} kind
  * @property {RecordState} state
  * @property {SyncRecord} body        exactly what is pushed; the server tells duplicate from
  *                                    conflict by a hash of it, so it is never rewritten once accepted
@@ -58,6 +72,10 @@
  * @property {string | null} queued_at
  * @property {string | null} accepted_at
  * @property {string | null} synced_at
+ * @property {object} [result]        action: the finding as the server returned it once applied
+ * @property {{status: number, code: string, message: string} | null} [error]  action: the server's
+ *                                    refusal; rec.errors then holds its fields, or {action: message}
+ * @property {string[]} [replaces]    action: the ids (keys) it had before being re-queued
  */
 
 /**
@@ -119,7 +137,7 @@
  *
  * @typedef {Object} SyncSummary
  * @property {boolean} [skipped]  another sync (this tab or another) was running
- * @property {number} [pushed]    records the server accepted (created or duplicate)
+ * @property {number} [pushed]    records the server accepted (created or duplicate), actions applied
  * @property {number} [uploaded]  photos uploaded
  * @property {number} [synced]    records that became 已同步
  * @property {number} [failed]    records rejected/conflict and photos refused

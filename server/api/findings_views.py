@@ -27,7 +27,7 @@ def list_findings():
     args = load_query(FindingListSchema())
     today = _today()
     rows, total = queries.page_of(db, queries.filtered(g.user, args, today),
-                                  args["page"], args["per_page"])
+                                  args["page"], args["per_page"], args["sort"])
     ref = load_reference()
     return jsonify({"items": [finding_dict(f, ref, today) for f in rows], "total": total,
                     "page": args["page"], "per_page": args["per_page"]})

@@ -34,6 +34,9 @@ class FindingListSchema(FindingFilterSchema):
     """Filters plus paging."""
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    sort = fields.String(load_default="-found_at", validate=validate.OneOf(
+        [f"{d}{k}" for k in ("found_at", "code", "status", "reply_due", "rectify_due", "community_id")
+         for d in ("", "-")]))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

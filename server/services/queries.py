@@ -44,9 +44,20 @@ def with_relations(q):
                      selectinload(Finding.events).selectinload(FindingEvent.actor))
 
 
-def page_of(db, q, page: int, per_page: int) -> tuple[list[Finding], int]:
-    """Return one page (newest first) and the total count."""
+SORTABLE = {"found_at", "code", "status", "reply_due", "rectify_due", "community_id"}
+
+
+def ordering(sort: str = "-found_at"):
+    """ORDER BY for a sort key like "-found_at" (descending) or "rectify_due"; id breaks ties."""
+    name = sort.lstrip("-")
+    column = getattr(Finding, name if name in SORTABLE else "found_at")
+    first = column.desc() if sort.startswith("-") else column.asc()
+    return (first.nulls_last(), Finding.id)
+
+
+def page_of(db, q, page: int, per_page: int, sort: str = "-found_at") -> tuple[list[Finding], int]:
+    """Return one page in the requested order (newest first by default) and the total count."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
-    rows = db.session.scalars(with_relations(q).order_by(Finding.found_at.desc(), Finding.id)
+    rows = db.session.scalars(with_relations(q).order_by(*ordering(sort))
                               .limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), total

@@ -148,3 +148,12 @@ def test_pull_pages_and_cursor(app, auth, clock):
     assert auth.get("yongsheng", "/api/v1/sync/pull?cursor=abc").status_code == 400
 
 
+
+
+def test_the_findings_list_sorts_by_a_whitelisted_column(app, auth, clock):
+    ids = [finding_in(app, auth, "assigned") for _ in range(3)]
+    codes = [auth.get("supervisor", f"/api/v1/findings/{i}").json["code"] for i in ids]
+    up = [f["code"] for f in auth.get("supervisor", "/api/v1/findings?sort=code").json["items"]]
+    down = [f["code"] for f in auth.get("supervisor", "/api/v1/findings?sort=-code").json["items"]]
+    assert up == sorted(codes) and down == sorted(codes, reverse=True)
+    assert auth.get("supervisor", "/api/v1/findings?sort=password_hash").status_code == 400

@@ -1,4 +1,5 @@
 /** Every record on this phone and its state: 待同步 / 同步中 / 已同步 / 未通过 (with the server's reason). */
+import { ACTION_LABELS } from "../actions.js";
 import { h, formatTime, render, TYPE_NAMES } from "../ui.js";
 
 const LABELS = { draft: "草稿", pending: "待同步", syncing: "同步中", synced: "已同步", rejected: "未通过",
@@ -6,6 +7,7 @@ const LABELS = { draft: "草稿", pending: "待同步", syncing: "同步中", sy
 
 function title(rec) {
   if (rec.kind === "verification") return `复查：${rec.body.verdict === "pass" ? "通过" : "不通过"}`;
+  if (rec.kind === "action") return `${ACTION_LABELS[rec.body.action] || rec.body.action}（问题 ${rec.result?.code || rec.body.finding_id.slice(0, 8)}）`;
   return rec.label || `${TYPE_NAMES[rec.body.location_type] || "检查"}${rec.body.point_id ? "" : "（未登记点位）"}`;
 }
 
@@ -17,11 +19,13 @@ function row(rec) {
   return h("li", { dataset: { record: rec.id, state: rec.state } },
     h("div", { class: "row" },
       h("span", {}, h("span", { class: "name" }, title(rec)), h("br"),
-        h("span", { class: "muted" }, formatTime(rec.body.started_at || rec.body.at),
+        h("span", { class: "muted" }, formatTime(rec.body.started_at || rec.body.at || rec.created_at),
           rec.kind === "inspection" ? ` · ${rec.body.results.length} 项，不合格 ${fails}` : "")),
       h("span", { class: `state ${rec.state}` }, LABELS[rec.state] || rec.state)),
     errors,
-    editable ? h("a", { href: `#/inspect/record/${rec.id}`, class: "filebtn" }, rec.state === "draft" ? "继续填写" : "修改后重新提交") : null);
+    editable ? h("a", { href: `#/inspect/record/${rec.id}`, class: "filebtn" }, rec.state === "draft" ? "继续填写" : "修改后重新提交") : null,
+    rec.kind === "action" && rec.state === "rejected"
+      ? h("a", { href: `#/finding/${rec.body.finding_id}`, class: "filebtn" }, "打开问题重新处理") : null);
 }
 
 export async function show(ctx) {

@@ -14,9 +14,6 @@ export async function show(ctx) {
   const fix = ctx.geo.best();
   const dist = (t) => (fix && t.lat !== null ? distanceM(fix.lat, fix.lon, t.lat, t.lon) : Infinity);
   open.sort((a, b) => dist(a) - dist(b));
-  const badge = document.getElementById("task-count");
-  badge.hidden = !open.length;
-  badge.textContent = String(open.length);
   render(
     h("h1", {}, "复查任务"),
     fresh ? null : h("p", { class: "muted" }, "离线：显示上次同步的任务"),

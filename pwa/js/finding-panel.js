@@ -1,0 +1,139 @@
+/** A finding with the actions this user may take on it: the community's and the task force's. */
+import { describe, submitAction } from "./act.js";
+import { processPhoto, storageRoom } from "./camera.js";
+import { findingView } from "./finding-view.js";
+import { h, isoNow, toast } from "./ui.js";
+
+function field(label, input) {
+  return h("label", {}, label, input);
+}
+
+function form(title, fields, submitLabel, onSubmit, id) {
+  const errors = h("div", { class: "errors" });
+  const button = h("button", { class: "primary block", type: "submit" }, submitLabel);
+  const el = h("form", { class: "panel", id, onsubmit: async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      await onSubmit(errors);
+    } finally {
+      button.disabled = false;
+    }
+  } }, h("h3", {}, title), ...fields, errors, button);
+  return el;
+}
+
+/** Submit and redraw; show the server's field messages inline when refused. */
+async function run(ctx, container, f, action, fields, photos, errorsEl) {
+  const result = await submitAction(ctx, f.id, action, fields, photos);
+  if (result.state === "rejected" || result.state === "conflict") {
+    errorsEl.textContent = describe(result);
+    toast(describe(result), "error");
+    return;
+  }
+  toast(describe(result));
+  await showFindingPanel(ctx, container, f.id);
+}
+
+function communityForms(ctx, container, f) {
+  const out = [];
+  if (f.status === "assigned") {
+    const measures = h("textarea", { name: "measures", required: true });
+    const responsible = h("input", { name: "responsible", required: true });
+    const phone = h("input", { name: "phone", type: "tel" });
+    const planned = h("input", { name: "planned_date", type: "date", required: true, value: f.rectify_due || "" });
+    out.push(form("答复（2个工作日内）", [field("整改措施", measures), field("责任人", responsible),
+      field("联系电话", phone), field("计划完成日期", planned)], "提交答复",
+    (err) => run(ctx, container, f, "reply", { measures: measures.value, responsible: responsible.value,
+      phone: phone.value, planned_date: planned.value }, [], err), "reply-form"));
+  }
+  if (["assigned", "replied"].includes(f.status)) {
+    const shots = [];
+    const preview = h("div", { class: "photos", id: "after-photos" });
+    const input = h("input", { type: "file", accept: "image/*", capture: "environment", onchange: async () => {
+      const room = await storageRoom(() => ctx.store.estimate());
+      if (!room.ok) { toast("手机存储空间不足，不能再保存新照片。", "error"); return; }
+      for (const file of input.files) {
+        const shot = await processPhoto(file, { position: ctx.geo?.best?.() || null, isoNow });
+        shots.push({ id: crypto.randomUUID(), state: "pending", ...shot });
+        const url = URL.createObjectURL(new Blob([shot.bytes], { type: shot.type }));
+        preview.append(h("div", { class: "photo" }, h("img", { src: url, alt: "整改后照片" })));
+      }
+      input.value = "";
+    } });
+    const note = h("textarea", { name: "note", placeholder: "整改情况" });
+    out.push(form("整改完成（附整改后照片）", [field("整改情况", note), preview,
+      h("label", { class: "filebtn" }, "拍摄整改后照片", input)], "提交整改",
+    async (err) => {
+      if (!shots.length) { err.textContent = "请至少拍摄一张整改后照片"; return; }
+      await run(ctx, container, f, "rectify", { note: note.value, photo_ids: shots.map((s) => s.id) }, shots, err);
+    }, "rectify-form"));
+  }
+  if (f.status === "assigned") {
+    const reason = h("textarea", { name: "reason", required: true, placeholder: "说明不属于本社区的理由" });
+    out.push(form("回退（非本社区问题）", [field("理由", reason)], "回退",
+      (err) => run(ctx, container, f, "return", { reason: reason.value }, [], err), "return-form"));
+  }
+  if (f.status === "replied" && !f.extension) {
+    const reason = h("textarea", { name: "reason", required: true });
+    const until = h("input", { name: "until", type: "date", required: true });
+    out.push(form("申请延期", [field("理由", reason), field("延期至", until)], "提交申请",
+      (err) => run(ctx, container, f, "request_extension", { reason: reason.value, until: until.value }, [], err),
+      "extension-form"));
+  }
+  return out;
+}
+
+async function supervisorForms(ctx, container, f) {
+  const out = [];
+  const noteForm = (title, action, label, id, required = false) => {
+    const note = h("textarea", { name: "note", required });
+    return form(title, [field(label, note)], title,
+      (err) => run(ctx, container, f, action, { note: note.value }, [], err), id);
+  };
+  if (["unassigned", "returned"].includes(f.status)) {
+    const communities = (await ctx.api.get("/api/v1/communities")).features;
+    const select = h("select", { name: "community_id" }, ...communities
+      .filter((c) => c.properties.id !== (f.status === "returned" ? f.community_id : null))
+      .map((c) => h("option", { value: c.properties.id }, c.properties.name)));
+    const note = h("input", { name: "note", placeholder: "派发说明" });
+    out.push(form(f.status === "returned" ? "改派" : "派发", [field("责任社区", select), field("说明", note)], "派发",
+      (err) => run(ctx, container, f, "assign", { community_id: Number(select.value), note: note.value }, [], err),
+      "assign-form"));
+    if (f.status === "returned") out.push(noteForm("驳回回退", "deny_return", "理由", "deny-return-form"));
+  }
+  if (f.status === "rectified") {
+    out.push(noteForm("复查通过（销号）", "verify", "复查说明", "verify-form", true));
+    out.push(noteForm("复查不通过（返工）", "reject", "问题仍在之处", "reject-form", true));
+  }
+  if (f.extension) {
+    out.push(noteForm("同意延期", "approve_extension", "意见", "approve-extension-form"));
+    out.push(noteForm("不同意延期", "deny_extension", "意见", "deny-extension-form"));
+  }
+  if (["assigned", "replied"].includes(f.status)) {
+    const due = h("input", { name: "rectify_due", type: "date", required: true, value: f.rectify_due || "" });
+    const note = h("input", { name: "note" });
+    out.push(form("调整整改时限", [field("新时限", due), field("说明", note)], "保存时限",
+      (err) => run(ctx, container, f, "set_deadline", { rectify_due: due.value, note: note.value }, [], err),
+      "deadline-form"));
+  }
+  if (!["closed", "void"].includes(f.status)) {
+    const reason = h("textarea", { name: "reason", required: true });
+    out.push(form("作废", [field("作废理由", reason)], "作废",
+      (err) => run(ctx, container, f, "void", { reason: reason.value }, [], err), "void-form"));
+  }
+  return out;
+}
+
+/** Load a finding and its letters into a container, with the forms this role may use. */
+export async function showFindingPanel(ctx, container, id) {
+  const [f, letters] = await Promise.all([
+    ctx.api.get(`/api/v1/findings/${id}`),
+    ctx.api.get(`/api/v1/letters?finding_id=${id}`).then((r) => r.items).catch(() => []),
+  ]);
+  const role = ctx.session.user.role;
+  const forms = role === "community" ? communityForms(ctx, container, f)
+    : role === "supervisor" ? await supervisorForms(ctx, container, f) : [];
+  container.replaceChildren(findingView(f, { letters }), ...forms);
+  return f;
+}

@@ -1,0 +1,30 @@
+/** The leaders' page: counts, the monthly ranking, and the prompt letters submitted to them. */
+import { formatTime, h, render } from "../ui.js";
+
+export async function show(ctx) {
+  const total = (q) => ctx.api.get(`/api/v1/findings?per_page=1&${q}`).then((r) => r.total);
+  const month = new Date().toISOString().slice(0, 7);
+  const [open, overdue, unassigned, closed, prompts, monthly] = await Promise.all([
+    total("status=unassigned,assigned,returned,replied,rectified"), total("overdue=true"),
+    total("status=unassigned"), total("status=closed"),
+    ctx.api.get("/api/v1/letters?kind=prompt&per_page=20"),
+    ctx.api.get(`/api/v1/reports/monthly?month=${month}`).catch(() => null)]);
+  render(
+    h("h1", {}, "领导小组总览"),
+    h("div", { class: "kpis" },
+      h("div", { class: "kpi" }, h("b", { id: "kpi-open" }, String(open)), "未销号问题"),
+      h("div", { class: "kpi late" }, h("b", { id: "kpi-overdue" }, String(overdue)), "逾期"),
+      h("div", { class: "kpi" }, h("b", {}, String(unassigned)), "待派发"),
+      h("div", { class: "kpi" }, h("b", {}, String(closed)), "已销号")),
+    monthly ? h("div", { class: "panel" }, h("h3", {}, `${month} 月度排名`),
+      h("table", { class: "ledger", id: "ranking" }, h("thead", {}, h("tr", {}, ...["排名", "社区", "得分", "等次", "变化"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, ...monthly.communities.slice().sort((a, b) => (a.rank ?? 99) - (b.rank ?? 99)).map((c) => h("tr", {},
+          h("td", {}, c.rank ?? "—"), h("td", {}, c.name), h("td", {}, c.score ?? "—"), h("td", {}, c.grade ?? "—"),
+          h("td", {}, c.change === null || c.change === undefined ? "—" : c.change > 0 ? `↑${c.change}` : c.change < 0 ? `↓${-c.change}` : "—"))))),
+      h("a", { class: "filebtn", href: `/reports/monthly?month=${month}`, target: "_blank" }, "打印月度考评")) : null,
+    h("div", { class: "panel" }, h("h3", {}, `呈报的工作提示函（${prompts.total}）`),
+      prompts.items.length ? h("ul", { class: "list", id: "prompts" }, ...prompts.items.map((l) => h("li", {},
+        h("a", { href: l.url, target: "_blank" }, h("span", {}, h("span", { class: "name" }, l.number), h("br"),
+          h("span", { class: "muted" }, formatTime(l.issued_at))))))) : h("p", { class: "muted" }, "暂无提示函")),
+  );
+}

@@ -1,0 +1,37 @@
+/** 日督导、周通报、月问效: pick a period, read the table, open the printable page. */
+import { h, render } from "../ui.js";
+
+function isoWeek(d = new Date()) {
+  const t = new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()));
+  const day = t.getUTCDay() || 7;
+  t.setUTCDate(t.getUTCDate() + 4 - day);
+  const start = new Date(Date.UTC(t.getUTCFullYear(), 0, 1));
+  const week = Math.ceil(((t - start) / 86400000 + 1) / 7);
+  return `${t.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
+}
+
+const pct = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 100)}%`);
+
+export async function show(ctx, week = isoWeek()) {
+  const month = new Date().toISOString().slice(0, 7);
+  const day = new Date().toISOString().slice(0, 10);
+  let weekly = null;
+  try { weekly = await ctx.api.get(`/api/v1/reports/weekly?week=${week}`); } catch (err) { if (err?.name === "AuthError") throw err; }
+  const weekInput = h("input", { type: "week", id: "week", value: week, onchange: () => show(ctx, weekInput.value) });
+  render(
+    h("h1", {}, "报表"),
+    h("div", { class: "panel" }, h("h3", {}, "周通报"), h("label", {}, "周次", weekInput),
+      weekly ? h("div", { class: "scroll-x" }, h("table", { class: "ledger", id: "weekly" },
+        h("thead", {}, h("tr", {}, ...["排名", "社区", "新增", "销号", "未销号", "答复逾期", "整改逾期", "按时答复率", "按期结案率", "返工"]
+          .map((t) => h("th", {}, t)))),
+        h("tbody", {}, ...weekly.communities.map((c) => h("tr", {},
+          h("td", {}, c.rank ?? "—"), h("td", {}, c.name), h("td", {}, c.new), h("td", {}, c.closed), h("td", {}, c.open),
+          h("td", {}, c.overdue_replies), h("td", {}, c.overdue_rectifications), h("td", {}, pct(c.on_time_reply_rate)),
+          h("td", {}, pct(c.on_time_close_rate)), h("td", {}, c.rework)))))) : h("p", { class: "muted" }, "暂无数据"),
+      h("a", { class: "filebtn", href: `/reports/weekly?week=${week}`, target: "_blank" }, "打印周通报")),
+    h("div", { class: "panel" }, h("h3", {}, "月度考评（等次）"),
+      h("a", { class: "filebtn", href: `/reports/monthly?month=${month}`, target: "_blank" }, `打印 ${month} 月度考评`)),
+    h("div", { class: "panel" }, h("h3", {}, "日督导覆盖"),
+      h("a", { class: "filebtn", href: `/reports/coverage?date=${day}`, target: "_blank" }, `打印 ${day} 点位覆盖`)),
+  );
+}

@@ -1,0 +1,136 @@
+/** The map of open problems: colour by status and overdue, filters, a side panel per problem. */
+import { showFindingPanel } from "../finding-panel.js";
+import { loadLeaflet } from "../map.js";
+import { h, render, TYPE_NAMES } from "../ui.js";
+
+const COLOURS = { unassigned: "#6e7781", assigned: "#b35900", returned: "#8250df", replied: "#1f6feb",
+  rectified: "#0a7f5a", closed: "#17692f", void: "#555555" };
+const OVERDUE = "#d00000";
+let state = null;
+
+/** Load the marker-cluster plugin after Leaflet (both served by us, precached). */
+async function loadCluster() {
+  const L = await loadLeaflet();
+  if (L.markerClusterGroup) return L;
+  for (const href of ["/vendor/markercluster/MarkerCluster.css", "/vendor/markercluster/MarkerCluster.Default.css"]) {
+    document.head.append(h("link", { rel: "stylesheet", href }));
+  }
+  await new Promise((resolve, reject) => {
+    const s = h("script", { src: "/vendor/markercluster/leaflet.markercluster.js" });
+    s.onload = resolve;
+    s.onerror = () => reject(new Error("聚合组件加载失败"));
+    document.head.append(s);
+  });
+  return L;
+}
+
+/** The colour a finding is drawn in: red when overdue, else its status colour. */
+export function colourOf(p) {
+  return p.overdue ? OVERDUE : COLOURS[p.status] || "#333";
+}
+
+function query() {
+  const f = state.filters;
+  const b = state.map.getBounds();
+  const params = new URLSearchParams({
+    bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(6)).join(","),
+    zoom: String(state.map.getZoom()),
+  });
+  for (const key of ["status", "community_id", "location_type", "item_code", "from", "to"]) if (f[key]) params.set(key, f[key]);
+  if (f.overdue) params.set("overdue", "true");
+  return params;
+}
+
+async function reload() {
+  const seq = ++state.seq;
+  const data = await state.ctx.api.get(`/api/v1/map/findings?${query()}`);
+  if (seq !== state.seq) return; // a newer view answered first
+  const L = state.L;
+  state.layer.clearLayers();
+  state.clusters.clearLayers();
+  const markers = [];
+  for (const feat of data.features) {
+    const [lon, lat] = feat.geometry.coordinates;
+    const p = feat.properties;
+    if (p.cluster) {
+      const size = Math.min(64, 26 + Math.log2(p.count) * 6);
+      L.marker([lat, lon], { icon: L.divIcon({ className: "", iconSize: [size, size],
+        html: `<div class="cluster-dot" style="width:${size}px;height:${size}px">${p.count}</div>` }) })
+        .on("click", () => state.map.setView([lat, lon], Math.min(state.map.getZoom() + 2, 18)))
+        .bindTooltip(`${p.count} 个问题${p.overdue_count ? `，逾期 ${p.overdue_count}` : ""}`)
+        .addTo(state.clusters);
+    } else {
+      const m = L.marker([lat, lon], { icon: L.divIcon({ className: "", iconSize: [18, 18],
+        html: `<div class="marker-dot" data-finding="${p.id}" style="background:${colourOf(p)}"></div>` }) });
+      m.bindTooltip(`${p.code} ${p.item_text || ""}`);
+      m.on("click", () => select(p.id));
+      markers.push(m);
+    }
+  }
+  state.layer.addLayers(markers);
+  document.getElementById("map-meta").textContent =
+    `共 ${data.meta?.total ?? data.features.length} 个问题${data.meta?.clustered ? "（已按区域汇总，放大查看详情）" : ""}`;
+}
+
+async function select(id) {
+  const side = document.getElementById("side");
+  side.replaceChildren(h("p", { class: "loading" }, "正在加载…"));
+  await showFindingPanel(state.ctx, side, id);
+  side.scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+function filterBar(ctx, checklists, communities) {
+  const f = state.filters;
+  const sel = (key, options) => {
+    const el = h("select", { id: `m-${key}`, onchange: () => { f[key] = el.value; reload(); } },
+      ...options.map(([v, label]) => h("option", { value: v, selected: f[key] === v }, label)));
+    return el;
+  };
+  const date = (key) => {
+    const el = h("input", { type: "date", id: `m-${key}`, onchange: () => { f[key] = el.value; reload(); } });
+    return el;
+  };
+  const items = Object.values(checklists).flat();
+  return h("div", { class: "filters" },
+    h("label", {}, "社区", sel("community_id", [["", "全部"], ...communities.map((c) => [String(c.properties.id), c.properties.name])])),
+    h("label", {}, "类型", sel("location_type", [["", "全部"], ...Object.entries(TYPE_NAMES)])),
+    h("label", {}, "条目", sel("item_code", [["", "全部"], ...items.map((i) => [i.code, i.text.slice(0, 18)])])),
+    h("label", {}, "状态", sel("status", [["", "全部未销号"], ["unassigned", "待派发"], ["assigned", "待答复"],
+      ["returned", "待改派"], ["replied", "整改中"], ["rectified", "待复查"], ["closed", "已销号"]])),
+    h("label", {}, "逾期", sel("overdue", [["", "全部"], ["1", "仅逾期"]])),
+    h("label", {}, "发现自", date("from")), h("label", {}, "至", date("to")));
+}
+
+export async function show(ctx) {
+  const [checklists, communities] = await Promise.all([
+    ctx.api.get("/api/v1/checklists"), ctx.api.get("/api/v1/communities").then((c) => c.features)]);
+  state = { ctx, filters: {}, seq: 0 };
+  render(
+    h("h1", {}, "问题地图"),
+    filterBar(ctx, checklists, communities),
+    h("p", { class: "muted", id: "map-meta" }),
+    h("div", { class: "mapwrap" }, h("div", { id: "smap" }),
+      h("aside", { id: "side" }, h("p", { class: "muted" }, "点击地图上的问题查看详情、整改前后照片和处理记录"))),
+  );
+  const L = await loadCluster();
+  state.L = L;
+  const map = L.map("smap", { maxZoom: 19 });
+  if (ctx.config.tile_url) L.tileLayer(ctx.config.tile_url, { maxZoom: 19, attribution: ctx.config.tile_attribution }).addTo(map);
+  for (const c of communities) {
+    if (c.geometry) L.geoJSON(c.geometry, { style: { color: "#b22222", weight: 2, fill: false, dashArray: "6 4" } })
+      .bindTooltip(c.properties.name).addTo(map);
+  }
+  state.map = map;
+  window.__supervisionMap = map; // for diagnostics and browser tests
+  state.layer = L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 40 }).addTo(map);
+  state.clusters = L.layerGroup().addTo(map);
+  map.setView([42.972, 126.741], 14);
+  map.on("moveend", () => reload().catch((err) => console.error(err)));
+  await reload();
+}
+
+export function leave() {
+  window.__supervisionMap = null;
+  state?.map?.remove();
+  state = null;
+}

@@ -1,0 +1,97 @@
+"""Community and supervision in the browser: reply, rectify with a photo, the map, verify from the desk."""
+from tests.browser.helpers import jpeg_file
+from tests.helpers.flow import REPLY, finding_in
+
+
+def desk(browser, live_server, width=1280, height=900):
+    """A desktop browser context."""
+    return browser.new_context(viewport={"width": width, "height": height}, base_url=live_server,
+                               locale="zh-CN", timezone_id="Asia/Shanghai")
+
+
+def sign_in_desk(page, username):
+    """Sign in and wait for the role's home screen."""
+    page.goto("/")
+    page.wait_for_selector("#username")
+    page.fill("#username", username)
+    page.fill("#password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".tabs a")
+
+
+def test_a_community_replies_and_rectifies_with_a_photo(app, auth, browser, live_server, tmp_path, clock):
+    fid = finding_in(app, auth, "assigned", community="aihua")
+    ctx = desk(browser, live_server, 390, 844)
+    page = ctx.new_page()
+    sign_in_desk(page, "aihua")
+    page.wait_for_selector(f"#findings [data-finding='{fid}']")
+    page.click(f"#findings [data-finding='{fid}']")
+    page.wait_for_selector("#reply-form")
+    assert page.locator(".pair img").count() >= 1  # the before photo
+    page.fill("#reply-form [name=measures]", REPLY["measures"])
+    page.fill("#reply-form [name=responsible]", "赵敏")
+    page.fill("#reply-form [name=phone]", "13900000000")
+    page.fill("#reply-form [name=planned_date]", "2026-12-10")
+    page.click("#reply-form button[type=submit]")
+    page.wait_for_selector("[data-status=replied]")
+    assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "replied"
+    page.locator("#rectify-form input[type=file]").set_input_files(jpeg_file(tmp_path, "after.jpg", color=(20, 160, 60)))
+    page.wait_for_selector("#after-photos img")
+    page.fill("#rectify-form [name=note]", "已清理完毕")
+    page.click("#rectify-form button[type=submit]")
+    page.wait_for_selector("[data-status=rectified]")
+    f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
+    assert f["status"] == "rectified" and [p["stage"] for p in f["photos"]] == ["before", "after"]
+    ctx.close()
+
+
+def test_the_supervision_map_shows_a_finding_and_a_verify_takes_it_off(app, auth, browser, live_server, clock):
+    fid = finding_in(app, auth, "rectified", community="yangguang")
+    f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
+    ctx = desk(browser, live_server)
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto("/#/s/map")
+    page.wait_for_selector("#smap")
+    # Zoom to the finding so it is drawn as itself, not inside a cluster.
+    page.wait_for_function("!!window.__supervisionMap")
+    page.evaluate(f"""() => new Promise((resolve) => {{
+        const map = window.__supervisionMap; map.once('moveend', () => setTimeout(resolve, 600));
+        map.setView([{f['lat']}, {f['lon']}], 18); }})""")
+    dot = page.wait_for_selector(f".marker-dot[data-finding='{fid}']")
+    colour = dot.evaluate("(el) => getComputedStyle(el).backgroundColor")
+    assert colour == "rgb(10, 127, 90)"  # 待复查, not overdue
+    box = dot.bounding_box()
+    centre = page.evaluate(f"""() => {{ const p = window.__supervisionMap.latLngToContainerPoint([{f['lat']}, {f['lon']}]);
+        const r = document.getElementById('smap').getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }}""")
+    assert abs(box["x"] + box["width"] / 2 - centre[0]) < 3 and abs(box["y"] + box["height"] / 2 - centre[1]) < 3
+    dot.click()
+    page.wait_for_selector("#side .pair img")
+    shown = page.eval_on_selector_all("#side .pair figure", "(figs) => figs.map((f) => f.querySelectorAll('img').length)")
+    assert shown[:2] == [1, 1]  # before and after, side by side
+    page.fill("#verify-form [name=note]", "现场已整改到位")
+    page.click("#verify-form button[type=submit]")
+    page.wait_for_selector("#side [data-status=closed]")
+    page.evaluate("""() => new Promise((resolve) => { const map = window.__supervisionMap;
+        map.once('moveend', () => setTimeout(resolve, 600)); map.panBy([1, 0]); })""")
+    assert page.locator(f".marker-dot[data-finding='{fid}']").count() == 0
+    assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "closed"
+    ctx.close()
+
+
+def test_an_overdue_finding_is_red_on_the_map(app, auth, browser, live_server, clock):
+    fid = finding_in(app, auth, "assigned", community="hongsheng")
+    clock.set("2026-12-09T10:00:00+08:00")
+    f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
+    assert f["overdue"]
+    ctx = desk(browser, live_server)
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto("/#/s/map")
+    page.wait_for_function("!!window.__supervisionMap")
+    page.evaluate(f"""() => new Promise((resolve) => {{ const map = window.__supervisionMap;
+        map.once('moveend', () => setTimeout(resolve, 600)); map.setView([{f['lat']}, {f['lon']}], 18); }})""")
+    dot = page.wait_for_selector(f".marker-dot[data-finding='{fid}']")
+    assert dot.evaluate("(el) => getComputedStyle(el).backgroundColor") == "rgb(208, 0, 0)"
+    ctx.close()
+
