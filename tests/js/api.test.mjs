@@ -173,3 +173,27 @@ test("post sends the Idempotency-Key and get returns the JSON", async () => {
   assert.deepEqual(await api.get("/api/v1/checklists"), { id: "f1", status: "replied" });
   assert.equal(calls[1].init.method, "GET");
 });
+
+test("findingAction posts {action, ...fields} under the Idempotency-Key and checks the finding it gets back", async () => {
+  const findingId = randomUUID();
+  const key = randomUUID();
+  const finding = { id: findingId, code: "MH-2026-0007", status: "rectified", history: [] };
+  const { fetch, calls } = answering(() => json(200, finding));
+  const api = createApi({ base: "https://cc.example", getToken: () => "tok-9", fetch });
+  const body = { action: "rectify", note: "已清理", photo_ids: [randomUUID()] };
+  assert.deepEqual(await api.findingAction(findingId, body, key), finding);
+  assert.equal(calls[0].url, `https://cc.example/api/v1/findings/${findingId}/actions`);
+  assert.equal(calls[0].init.method, "POST");
+  assert.equal(calls[0].init.headers["Idempotency-Key"], key);
+  assert.equal(calls[0].init.headers.Authorization, "Bearer tok-9");
+  assert.deepEqual(JSON.parse(calls[0].init.body), body);
+
+  const elsewhere = createApi({ fetch: async () => json(200, { ok: true }) }); // JSON, but not a finding
+  await assert.rejects(elsewhere.findingAction(findingId, body, key), BadResponseError);
+  const portal = createApi({ fetch: async () => html(200) });
+  await assert.rejects(portal.findingAction(findingId, body, key), BadResponseError);
+  const state = createApi({ fetch: async () => json(409, errorBody("not_allowed_in_state", "问题处于“已销号”状态，不能进行“整改完成”")) });
+  const err = await state.findingAction(findingId, body, key).catch((e) => e);
+  assert.ok(err instanceof HttpError && !err.retryable);
+  assert.deepEqual([err.status, err.message], [409, "问题处于“已销号”状态，不能进行“整改完成”"]);
+});

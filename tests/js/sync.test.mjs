@@ -1,18 +1,16 @@
-// The sync engine against a fake server that behaves like server/services/ingest.py and
-// server/api/photos_views.py: records idempotent by id (a repeat is duplicate, other content
-// a conflict), missing_photos, photo PUT idempotent by id and bytes; and it can be told to
-// fail: network error, 500, a Wi-Fi portal's HTML with 200, hang until timeout, 401.
+// The sync engine with inspections and verifications, against the fake server of
+// fake_server.mjs (finding actions: actions_sync.test.mjs).
 import "fake-indexeddb/auto";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { openStore } from "../../pwa/js/db.js";
 import { createApi, AuthError, BadResponseError, HttpError, NetworkError } from "../../pwa/js/api.js";
 import { createDraft, outboxCount, queue, updateDraft } from "../../pwa/js/outbox.js";
 import { Backoff } from "../../pwa/js/backoff.js";
 import { createSyncer } from "../../pwa/js/sync.js";
+import { createFakeServer, fakeWebLocks, jpeg, json, photo, setup, sha256, TOKEN } from "./fake_server.mjs";
 
-const TOKEN = "inspector-zhangwei-token-0001";
 const CHECKLISTS = {
   street: [
     { code: "street.road_surface", text: "路面硬化平整、无坑洼积水、排水通畅", category: "基础设施", limit_days: 5, photo_required: true },
@@ -21,139 +19,7 @@ const CHECKLISTS = {
   ],
 };
 
-// ---------------------------------------------------------------- the fake server
-
-function canonical(value) {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
-  return JSON.stringify(value);
-}
-
-const json = (status, body) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-const apiError = (status, code, message, fields = {}) => json(status, { error: { code, message, fields } });
-const sha256 = (buf) => createHash("sha256").update(Buffer.from(buf)).digest("hex");
-const photoIdsOf = (r) => (r.kind === "verification" ? r.photo_ids ?? [] : r.results.flatMap((x) => x.photo_ids ?? []));
-
-function createFakeServer() {
-  const plan = [];
-  const server = {
-    records: new Map(), // id → {canon, body}
-    created: new Map(), // id → how many times it was created (must stay 1)
-    photos: new Map(), // id → {sha256, headers}
-    pushes: [], // ids of each push that reached the server
-    puts: [], // photo ids of each PUT that reached the server
-    token: TOKEN,
-    /** (record) → field errors to reject it, or null */
-    rejectIf: null,
-    /** Make the next matching request(s) fail: network | cut | 500 | html | hang | 401 | 415. */
-    fail(mode, { on = "any", times = 1 } = {}) {
-      for (let i = 0; i < times; i += 1) plan.push({ mode, on });
-    },
-    pushCount: (id) => server.pushes.filter((ids) => ids.includes(id)).length,
-    putCount: (id) => server.puts.filter((p) => p === id).length,
-    async fetch(url, init = {}) {
-      const path = new URL(url, "https://cc.example").pathname;
-      const kind = path === "/api/v1/sync/push" ? "push" : path.startsWith("/api/v1/photos/") ? "photo" : "other";
-      const i = plan.findIndex((f) => f.on === "any" || f.on === kind);
-      const mode = i >= 0 ? plan.splice(i, 1)[0].mode : null;
-      if (mode === "network") throw new TypeError("fetch failed");
-      if (mode === "hang") {
-        return new Promise((_, reject) => init.signal.addEventListener("abort", () => reject(new DOMException("This operation was aborted", "AbortError"))));
-      }
-      if (mode === "html") return new Response("<!doctype html><title>Wi-Fi 认证</title><form>请输入手机号</form>", { status: 200, headers: { "Content-Type": "text/html" } });
-      if (mode === "500") return apiError(500, "server_error", "服务器内部错误");
-      if (mode === "401") return apiError(401, "unauthorized", "请先登录，或登录已过期");
-      if (init.headers?.Authorization !== `Bearer ${server.token}`) return apiError(401, "unauthorized", "请先登录，或登录已过期");
-      if (mode === "415") {
-        server.puts.push(path.split("/").pop());
-        return apiError(415, "unsupported_type", "不支持的图片格式，请使用 JPEG、PNG 或 WebP");
-      }
-      const answer = kind === "push" ? server.push(JSON.parse(init.body)) : kind === "photo" ? server.putPhoto(path.split("/").pop(), init) : apiError(404, "not_found", "未找到");
-      if (mode === "cut") throw new TypeError("fetch failed: other side closed"); // applied, answer lost
-      return answer;
-    },
-    push(body) {
-      server.pushes.push(body.records.map((r) => r.id));
-      const results = [];
-      const referenced = [];
-      for (const rec of body.records) {
-        const canon = canonical(rec);
-        const seen = server.records.get(rec.id);
-        if (seen) {
-          if (seen.canon === canon) {
-            results.push({ id: rec.id, status: "duplicate", errors: {} });
-            referenced.push(...photoIdsOf(rec));
-          } else {
-            results.push({ id: rec.id, status: "conflict", errors: { id: "该编号已有内容不同的记录" } });
-          }
-          continue;
-        }
-        const errors = server.rejectIf?.(rec);
-        if (errors) {
-          results.push({ id: rec.id, status: "rejected", errors });
-          continue;
-        }
-        server.records.set(rec.id, { canon, body: rec });
-        server.created.set(rec.id, (server.created.get(rec.id) ?? 0) + 1);
-        results.push({ id: rec.id, status: "created", errors: {} });
-        referenced.push(...photoIdsOf(rec));
-      }
-      const missing = [...new Set(referenced)].filter((p) => !server.photos.has(p));
-      return json(200, { results, missing_photos: missing });
-    },
-    putPhoto(id, init) {
-      server.puts.push(id);
-      const digest = sha256(init.body);
-      const claimed = init.headers["X-Content-SHA256"];
-      if (claimed && claimed !== digest) return apiError(400, "checksum_mismatch", "内容校验值与上传内容不符");
-      const stored = server.photos.get(id);
-      const answer = { id, sha256: digest, width: 1280, height: 960, content_type: init.headers["Content-Type"], taken_at: init.headers["X-Taken-At"] ?? null };
-      if (stored) return stored.sha256 === digest ? json(200, answer) : apiError(409, "photo_conflict", "该照片编号已存在不同内容的照片");
-      server.photos.set(id, { sha256: digest, headers: { ...init.headers } });
-      return json(201, answer);
-    },
-  };
-  return server;
-}
-
-/** Web Locks as two tabs of one browser share them: request(name, {ifAvailable}, cb). */
-function fakeWebLocks() {
-  const held = new Set();
-  const calls = [];
-  return {
-    calls,
-    async request(name, options, callback) {
-      calls.push({ name, options });
-      await Promise.resolve(); // the real API answers asynchronously
-      if (held.has(name)) {
-        if (options.ifAvailable) return callback(null);
-        throw new Error("fake locks only support ifAvailable");
-      }
-      held.add(name);
-      try {
-        return await callback({ name, mode: "exclusive" });
-      } finally {
-        held.delete(name);
-      }
-    },
-  };
-}
-
-// ---------------------------------------------------------------- records and photos
-
-function jpeg(size, seed) {
-  const b = new Uint8Array(size);
-  for (let i = 0; i < size; i += 1) b[i] = (i * 131 + seed * 7919) & 0xff;
-  b.set([0xff, 0xd8, 0xff, 0xe0], 0);
-  b.set([0xff, 0xd9], size - 2);
-  return b.buffer;
-}
-
-let seed = 0;
-function photo(extra = {}) {
-  seed += 1;
-  return { id: randomUUID(), type: "image/jpeg", bytes: jpeg(3000 + seed, seed), taken_at: "2026-11-27T09:31:12+08:00", lat: 42.97121, lon: 126.74305, accuracy: 7.5, source: "camera", ...extra };
-}
+// ---------------------------------------------------------------- records
 
 /** A back street in 永胜社区: potholes and flyers fail, each with photos, behaviour passes. */
 function inspection(photos, extra = {}) {
@@ -175,16 +41,6 @@ async function queued(store, nPhotos = 1, extra = {}) {
   const rec = await createDraft(store, inspection(photos, extra), photos);
   await queue(store, rec.id, { checklists: CHECKLISTS });
   return { rec, photos };
-}
-
-async function setup({ timeouts, locks, ...opts } = {}) {
-  const server = createFakeServer();
-  const store = await openStore(`sync-${randomUUID()}`);
-  const phone = { token: TOKEN }; // what the phone stored at login
-  const api = createApi({ getToken: () => phone.token, fetch: (url, init) => server.fetch(url, init), timeouts });
-  const changes = [];
-  const syncer = createSyncer({ store, api, deviceId: "phone-zhangwei-01", locks, onChange: (c) => changes.push(c), ...opts });
-  return { server, store, api, syncer, changes, phone };
 }
 
 async function statesOf(store, recs) {
