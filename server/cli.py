@@ -33,6 +33,20 @@ def demo_load_if_empty():
         return
     counts = load_demo(current_app.config["DEMO_PASSWORD"])
     click.echo("演示数据已加载：" + json.dumps(counts, ensure_ascii=False))
+    if current_app.config["DEMO_FINDINGS"]:
+        from .demo.findings import load_demo_findings
+
+        click.echo(f"演示问题已生成：{load_demo_findings()} 个（近两周，各种状态）")
+
+
+@demo_cli.command("findings")
+@click.option("--days", default=14, show_default=True)
+@click.option("--per-day", default=4, show_default=True)
+def demo_findings(days, per_day):
+    """Generate demo inspections and findings over the past days, in every state."""
+    from .demo.findings import load_demo_findings
+
+    click.echo(f"演示问题已生成：{load_demo_findings(days, per_day)} 个")
 
 
 @demo_cli.command("accounts")

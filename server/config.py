@@ -15,6 +15,8 @@ def from_env() -> dict:
         ),
         "DATA_DIR": os.environ.get("DATA_DIR", str(instance / "data")),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "mh2026"),
+        # `make run` on an empty database also generates two weeks of demo findings.
+        "DEMO_FINDINGS": os.environ.get("DEMO_FINDINGS", "1") != "0",
         "TILE_URL": os.environ.get(
             "TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
         ),

@@ -36,7 +36,8 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path, database_url):
     check = subprocess.run(flask + ["db", "check"], env=env, capture_output=True, text=True, cwd=ROOT)
     assert check.returncode == 0 and "No new upgrade operations detected" in check.stderr + check.stdout
     demo = subprocess.run(flask + ["demo", "load-if-empty"], env=env, capture_output=True, text=True, cwd=ROOT)
-    assert demo.returncode == 0 and "演示数据已加载" in demo.stdout
+    assert demo.returncode == 0 and "演示数据已加载" in demo.stdout, demo.stderr
+    assert "演示问题已生成" in demo.stdout  # two weeks of findings in every state
     again = subprocess.run(flask + ["demo", "load-if-empty"], env=env, capture_output=True, text=True, cwd=ROOT)
     assert "跳过" in again.stdout
 
