@@ -60,7 +60,7 @@ async function reload() {
         .bindTooltip(`${p.count} 个问题${p.overdue_count ? `，逾期 ${p.overdue_count}` : ""}`)
         .addTo(state.clusters);
     } else {
-      const m = L.marker([lat, lon], { icon: L.divIcon({ className: "", iconSize: [18, 18],
+      const m = L.marker([lat, lon], { overdue: p.overdue, icon: L.divIcon({ className: "", iconSize: [18, 18],
         html: `<div class="marker-dot" data-finding="${p.id}" style="background:${colourOf(p)}"></div>` }) });
       m.bindTooltip(`${p.code} ${p.item_text || ""}`);
       m.on("click", () => select(p.id));
@@ -122,7 +122,17 @@ export async function show(ctx) {
   }
   state.map = map;
   window.__supervisionMap = map; // for diagnostics and browser tests
-  state.layer = L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 40 }).addTo(map);
+  state.layer = L.markerClusterGroup({
+    chunkedLoading: true, maxClusterRadius: 40,
+    // A group is red when any problem in it is overdue, so lateness shows at every zoom.
+    iconCreateFunction: (cluster) => {
+      const children = cluster.getAllChildMarkers();
+      const late = children.filter((m) => m.options.overdue).length;
+      const size = Math.min(56, 28 + Math.log2(children.length) * 5);
+      return L.divIcon({ className: "", iconSize: [size, size], html:
+        `<div class="cluster-dot" style="width:${size}px;height:${size}px;background:${late ? "rgba(208,0,0,.9)" : "rgba(31,111,235,.9)"}">${children.length}</div>` });
+    },
+  }).addTo(map);
   state.clusters = L.layerGroup().addTo(map);
   map.setView([42.972, 126.741], 14);
   map.on("moveend", () => reload().catch((err) => console.error(err)));
