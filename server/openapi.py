@@ -22,6 +22,7 @@ SCHEMAS = {
     "api.due": (None, "calendar_due_response"),
     "api.put_day": ("calendar_day_update", None),
     "api.list_letters": (None, "letters_page"),
+    "api.map_findings": (None, "map_findings_collection"),
     "api.get_letter": (None, "letter"),
 }
 ERRORS = {"400": "请求格式不正确", "401": "未登录或登录已过期", "403": "角色无权",

@@ -24,7 +24,7 @@ def _routes():
     """Every (endpoint, method, sample url) the app serves, minus public ones."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SWEEP_INTERVAL_S": 0})
     samples = {"finding_id": new_id(), "photo_id": new_id(), "letter_id": "1", "day": "2026-12-01",
-               "year": "2027", "fmt": "json", "code": "MH-2026-0001"}
+               "year": "2027", "fmt": "json", "code": "MH-2026-0001", "export_id": "1"}
     out = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC:
@@ -43,7 +43,8 @@ def test_route_list_covers_the_contract():
     for needed in ("api.push", "api.pull", "api.list_findings", "api.get_finding", "api.act_on_finding",
                    "api.put_photo", "api.get_photo", "api.due", "api.list_letters", "api.get_letter",
                    "open311.services", "open311.requests_list", "open311.request_one",
-                   "pages.letter_page", "api.communities", "api.points", "api.checklists"):
+                   "pages.letter_page", "api.communities", "api.points", "api.checklists",
+                   "api.map_findings"):
         assert needed in endpoints
 
 
