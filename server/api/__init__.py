@@ -33,4 +33,4 @@ def load_query(schema: Schema) -> dict:
 
 
 from . import (auth_views, calendar_views, findings_views, letters_views,  # noqa: E402,F401
-               photos_views, reference_views, sync_views)
+               map_views, photos_views, reference_views, sync_views)
