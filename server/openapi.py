@@ -23,6 +23,8 @@ SCHEMAS = {
     "api.put_day": ("calendar_day_update", None),
     "api.list_letters": (None, "letters_page"),
     "api.map_findings": (None, "map_findings_collection"),
+    "api.create_export": ("export_request", "export_job"),
+    "api.get_export": (None, "export_job"),
     "api.get_letter": (None, "letter"),
 }
 ERRORS = {"400": "请求格式不正确", "401": "未登录或登录已过期", "403": "角色无权",

@@ -32,5 +32,6 @@ def load_query(schema: Schema) -> dict:
         raise ApiError(400, "bad_query", "查询参数有误", flatten_messages(err.messages)) from None
 
 
-from . import (auth_views, calendar_views, findings_views, letters_views,  # noqa: E402,F401
-               map_views, photos_views, reference_views, sync_views)
+from . import (auth_views, calendar_views, exports_views, findings_views,  # noqa: E402,F401
+               ledger_views, letters_views, map_views, photos_views, reference_views,
+               sync_views)

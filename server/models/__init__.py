@@ -1,6 +1,7 @@
 """Database models, one module per area; imported here so Alembic sees them all."""
 from .accounts import ApiToken, User
 from .calendar import CalendarDay, CalendarYear
+from .exports import Export
 from .findings import Finding, FindingEvent, FindingPhoto
 from .inspections import Inspection, InspectionResult, Verification
 from .letters import Letter
@@ -9,7 +10,7 @@ from .photos import Photo
 from .system import ChangeLog, Counter, IdempotencyRecord
 
 __all__ = [
-    "ApiToken", "User", "CalendarDay", "CalendarYear", "Finding", "FindingEvent", "FindingPhoto",
-    "Inspection", "InspectionResult", "Verification", "Letter", "ChecklistItem",
+    "ApiToken", "User", "CalendarDay", "CalendarYear", "Export", "Finding", "FindingEvent",
+    "FindingPhoto", "Inspection", "InspectionResult", "Verification", "Letter", "ChecklistItem",
     "Community", "Point", "Photo", "ChangeLog", "Counter", "IdempotencyRecord",
 ]

@@ -44,7 +44,8 @@ def test_route_list_covers_the_contract():
                    "api.put_photo", "api.get_photo", "api.due", "api.list_letters", "api.get_letter",
                    "open311.services", "open311.requests_list", "open311.request_one",
                    "pages.letter_page", "api.communities", "api.points", "api.checklists",
-                   "api.map_findings"):
+                   "api.map_findings", "api.ledger_csv", "api.ledger_xlsx", "api.create_export",
+                   "api.get_export", "api.download_export"):
         assert needed in endpoints
 
 
