@@ -95,3 +95,30 @@ def test_an_overdue_finding_is_red_on_the_map(app, auth, browser, live_server, c
     assert dot.evaluate("(el) => getComputedStyle(el).backgroundColor") == "rgb(208, 0, 0)"
     ctx.close()
 
+
+
+def test_the_ledger_filters_and_exports_to_excel_with_progress(app, auth, browser, live_server, clock, tmp_path):
+    import openpyxl
+
+    mine = [finding_in(app, auth, "assigned", community="aihua") for _ in range(2)]
+    finding_in(app, auth, "assigned", community="hongsheng")
+    ctx = desk(browser, live_server)
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto("/#/s/ledger")
+    page.wait_for_selector("#ledger tbody tr")
+    aihua = str(auth.get("supervisor", f"/api/v1/findings/{mine[0]}").json["community_id"])
+    page.select_option("#l-community_id", aihua)
+    page.wait_for_function("document.querySelector('#ledger-total').textContent.startsWith('共 2 条')")
+    page.click("#export-xlsx")
+    link = page.wait_for_selector("#download", timeout=30000)
+    assert "2 条" in link.inner_text()
+    with page.expect_download() as info:
+        link.click()
+    path = tmp_path / "ledger.xlsx"
+    info.value.save_as(path)
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    codes = sorted(sheet.cell(row=r, column=1).value for r in range(2, sheet.max_row + 1))
+    expected = sorted(auth.get("supervisor", f"/api/v1/findings/{i}").json["code"] for i in mine)
+    assert codes == expected
+    ctx.close()
