@@ -59,6 +59,7 @@ bench: $(BIN)/activate pwa/vendor/.stamp
 	$(BIN)/python bench/findings_page.py
 	$(BIN)/python bench/map_findings.py
 	$(BIN)/python bench/ledger_export.py
+	$(BIN)/python bench/weekly_report.py
 	$(BIN)/python bench/photo_memory.py
 	$(BIN)/python bench/pwa_bench.py
 

@@ -11,11 +11,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
+    check_config(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def check_config(app: Flask) -> None:
+    """Refuse to start with a report scoring rule that would fail on the first report."""
+    from .services.reports import scoring_rule
+
+    cfg = app.config
+    scoring_rule(cfg["REPORT_SCORING"], cfg["REPORT_GRADES"], cfg["REPORT_MIN_CASES"])
 
 
 def register_extensions(app: Flask) -> None:

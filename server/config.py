@@ -1,4 +1,5 @@
 """Settings read from the environment, in one flat module."""
+import json
 import os
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def from_env() -> dict:
         "PHOTO_MAX_PIXELS": int(os.environ.get("PHOTO_MAX_PIXELS", str(60_000_000))),
         "TOKEN_DAYS": 30,
         "SWEEP_INTERVAL_S": int(os.environ.get("SWEEP_INTERVAL_S", "600")),
+        # Reports (周通报、月问效): see server/services/reports.py for the scoring rule.
+        "REPORT_MIN_CASES": int(os.environ.get("REPORT_MIN_CASES", "3")),
+        "REPORT_SCORING": json.loads(os.environ.get("REPORT_SCORING") or "{}"),
+        "REPORT_GRADES": json.loads(os.environ.get("REPORT_GRADES") or "null"),
+        "REPORT_TYPICAL_PHOTOS": int(os.environ.get("REPORT_TYPICAL_PHOTOS", "4")),
+        "REPORT_STALE_DAYS": int(os.environ.get("REPORT_STALE_DAYS", "7")),
         "LETTER_OFFICE": os.environ.get("LETTER_OFFICE", "明桦街道创建全国文明城市督导检查专班"),
         "LETTER_PREFIX": os.environ.get("LETTER_PREFIX", "明桦创城"),
         "FINDING_PREFIX": os.environ.get("FINDING_PREFIX", "MH"),

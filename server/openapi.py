@@ -24,6 +24,9 @@ SCHEMAS = {
     "api.list_letters": (None, "letters_page"),
     "api.map_findings": (None, "map_findings_collection"),
     "api.create_export": ("export_request", "export_job"),
+    "api.report_weekly": (None, "report_weekly"),
+    "api.report_monthly": (None, "report_monthly"),
+    "api.report_coverage": (None, "report_coverage"),
     "api.get_export": (None, "export_job"),
     "api.get_letter": (None, "letter"),
 }

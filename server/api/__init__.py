@@ -34,4 +34,4 @@ def load_query(schema: Schema) -> dict:
 
 from . import (auth_views, calendar_views, exports_views, findings_views,  # noqa: E402,F401
                ledger_views, letters_views, map_views, photos_views, reference_views,
-               sync_views)
+               reports_views, sync_views)

@@ -49,3 +49,6 @@ def letter_page(letter_id):
     community = db.session.get(Community, letter.community_id) if letter.community_id else None
     return render_template(f"letter_{letter.kind}.html", letter=letter, body=letter.body,
                            community=community, issued=to_local(letter.issued_at))
+
+
+from . import reports  # noqa: E402,F401

@@ -17,6 +17,11 @@ ALLOWED = {
     "api.put_photo": {"inspector", "supervisor", "community"},
     "api.put_day": {"admin"},
     "api.put_year": {"admin"},
+    # Bulletins and grades are for the communities, the task force and the leaders.
+    "api.report_weekly": {"community", "supervisor", "leader", "admin"},
+    "api.report_monthly": {"community", "supervisor", "leader", "admin"},
+    "pages.report_weekly_page": {"community", "supervisor", "leader", "admin"},
+    "pages.report_monthly_page": {"community", "supervisor", "leader", "admin"},
 }
 
 
@@ -45,7 +50,9 @@ def test_route_list_covers_the_contract():
                    "open311.services", "open311.requests_list", "open311.request_one",
                    "pages.letter_page", "api.communities", "api.points", "api.checklists",
                    "api.map_findings", "api.ledger_csv", "api.ledger_xlsx", "api.create_export",
-                   "api.get_export", "api.download_export"):
+                   "api.get_export", "api.download_export", "api.report_weekly",
+                   "api.report_monthly", "api.report_coverage", "pages.report_weekly_page",
+                   "pages.report_monthly_page", "pages.report_coverage_page"):
         assert needed in endpoints
 
 

@@ -61,3 +61,11 @@ def test_demo_street_is_loaded_and_labelled_as_demo(app):
         rows = db.session.execute(sa.text("SELECT name, boundary_is_demo FROM communities ORDER BY id")).all()
     assert [r[0] for r in rows] == ["永胜社区", "红升社区", "爱华社区", "阳光社区"]
     assert all(r[1] for r in rows)
+
+
+def test_a_broken_scoring_rule_stops_the_app_at_start(tmp_path):
+    import pytest
+
+    with pytest.raises(Exception):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/y.db",
+                    "REPORT_SCORING": {"no_such_weight": 5}})

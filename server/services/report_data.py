@@ -1,0 +1,300 @@
+"""Loading what the reports need in a few bulk queries, and building them for a user.
+
+The computation lives in ``reports.py`` (pure); this module reads the query string, loads
+plain rows, applies the configuration and scopes the answer to the user:
+
+* supervisors, leaders and admins see every community;
+* a community account sees its own row, lists and photos, plus the public ranking
+  (names, case counts, scores, grades, ranks) — never another community's finding codes,
+  photos or overdue lists; its coverage lists only its own points;
+* inspectors see the daily coverage only (the weekly and monthly reports answer 403).
+
+Configuration (``current_app.config``; every key optional):
+``REPORT_MIN_CASES`` (3) · ``REPORT_SCORING`` (dict, merged over ``reports.DEFAULT_SCORING``) ·
+``REPORT_GRADES`` (list of ``[min_score, grade]``) · ``REPORT_TYPICAL_PHOTOS`` (4) ·
+``REPORT_STALE_DAYS`` (7, the coverage's default ``stale_days``).
+"""
+import gc
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask import current_app
+
+import shared_schema
+
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Community, Finding, FindingEvent, FindingPhoto, Inspection, Point, User
+from ..models.findings import OPEN_STATUSES
+from ..timeutil import to_local, utcnow
+from . import reports as R
+from .reference import load_reference
+
+ALL_COMMUNITIES = ("supervisor", "leader", "admin")
+REPORT_ROLES = ("community",) + ALL_COMMUNITIES  # the weekly and monthly reports
+# Events that change a finding's state, holder or clocks (prompts and requests do not).
+EVENT_ACTIONS = ("create", "assign", "return", "deny_return", "reply", "rectify", "verify",
+                 "reject", "void", "set_deadline", "approve_extension")
+DETAIL_ACTIONS = ("assign", "set_deadline", "approve_extension")  # whose data the reports read
+MAX_STALE_DAYS = 3650
+
+
+# --------------------------------------------------------------------------- query string
+
+def _bad(name: str, message: str) -> ApiError:
+    """A 400 naming the query parameter."""
+    return ApiError(400, "bad_query", "查询参数有误", {name: message})
+
+
+def _parse(args, name: str, parser, default):
+    """Parse one query parameter with a reports parser (absent: the default)."""
+    if name not in args:
+        return default
+    try:
+        return parser(args[name])
+    except ValueError as err:
+        raise _bad(name, str(err)) from None
+
+
+def _not_future(name: str, start: date, today: date) -> None:
+    """Refuse a period that has not begun."""
+    if start > today:
+        raise _bad(name, "所选时段尚未开始")
+
+
+def _int_arg(args, name: str, default: int, lo: int, hi: int) -> int:
+    """A bounded integer query parameter."""
+    if name not in args:
+        return default
+    text = args[name]
+    if not text.isdigit() or not lo <= int(text) <= hi:
+        raise _bad(name, f"须为 {lo}–{hi} 之间的整数")
+    return int(text)
+
+
+# --------------------------------------------------------------------------- configuration
+
+def scoring_rule() -> dict:
+    """The scoring rule from the configuration (defaults where a key is absent)."""
+    cfg = current_app.config
+    return R.scoring_rule(cfg.get("REPORT_SCORING"), cfg.get("REPORT_GRADES"),
+                          cfg.get("REPORT_MIN_CASES", R.DEFAULT_MIN_CASES))
+
+
+# --------------------------------------------------------------------------- loaders
+
+def _raw(column):
+    """A date or time column as the driver returns it (SQLite: ISO text), parsed below:
+    SQLAlchemy's per-row parsing would dominate a report over tens of thousands of events."""
+    return sa.type_coerce(column, sa.String)
+
+
+def _utc(value) -> datetime:
+    """A stored UTC time (text or naive datetime) as an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _day(value) -> date | None:
+    """A stored date (text or date)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def load_communities() -> list[tuple[int, str]]:
+    """(id, name) of every community, by id."""
+    return [(cid, name) for cid, name in db.session.execute(
+        sa.select(Community.id, Community.name).order_by(Community.id))]
+
+
+def load_findings(since: date, cutoff: datetime, closed_from: datetime | None = None,
+                  ) -> list[R.FindingRow]:
+    """Findings that can matter to periods from ``since`` up to ``cutoff``, with history.
+
+    A finding matters if it existed before the cut-off and is still open, or changed on or
+    after ``since``, or has a clock due on or after it. A few bulk queries: the findings,
+    their events, the details of the events that move a clock or the holder, the users'
+    communities, and the before/after photos of those closed since ``closed_from`` (for the
+    typical pairs).
+    """
+    ref = load_reference()
+    since_at = R.local_midnight(since)
+    relevant = sa.and_(Finding.received_at < cutoff, sa.or_(
+        Finding.status.in_(OPEN_STATUSES), Finding.updated_at >= since_at,
+        Finding.reply_due >= since, Finding.rectify_due >= since))
+    point_names = dict(db.session.execute(sa.select(Point.id, Point.name)).all())
+    rows: dict[str, R.FindingRow] = {}
+    closed_at = {}
+    q = sa.select(Finding.id, Finding.code, Finding.community_id, _raw(Finding.reply_due),
+                  _raw(Finding.rectify_due), Finding.item_code, Finding.point_id,
+                  Finding.location_type, _raw(Finding.closed_at)).where(relevant)
+    for fid, code, cid, reply_due, rectify_due, item_code, point_id, ltype, closed in \
+            db.session.execute(q):
+        closed_at[fid] = closed
+        item = ref.items.get(item_code)
+        rows[fid] = R.FindingRow(
+            id=fid, code=code, community_id=cid, reply_due=_day(reply_due),
+            rectify_due=_day(rectify_due),
+            limit_days=item.limit_days if item else 5, events=[], point_id=point_id,
+            point_name=point_names.get(point_id), item_code=item_code,
+            item_text=item.text if item else item_code, location_type=ltype)
+    if not rows:
+        return []
+    ids = sa.select(Finding.id).where(relevant)
+    actors = dict(db.session.execute(sa.select(User.id, User.community_id)).all())
+    details = dict(db.session.execute(sa.select(FindingEvent.id, FindingEvent.data).where(
+        FindingEvent.finding_id.in_(ids), FindingEvent.action.in_(DETAIL_ACTIONS))).all())
+    q = (sa.select(FindingEvent.id, FindingEvent.finding_id, _raw(FindingEvent.at),
+                   FindingEvent.action, FindingEvent.to_status, FindingEvent.actor_id)
+         .where(FindingEvent.finding_id.in_(ids), FindingEvent.action.in_(EVENT_ACTIONS))
+         .order_by(FindingEvent.finding_id, FindingEvent.at, FindingEvent.id))
+    event, parse, utc = R.EventRow, datetime.fromisoformat, timezone.utc
+    for eid, fid, at, action, to_status, actor in db.session.execute(q):
+        row = rows.get(fid)
+        if row is not None:
+            at = (parse(at) if isinstance(at, str) else at).replace(tzinfo=utc)
+            row.events.append(event(at, action, to_status, details.get(eid), actors.get(actor)))
+    if closed_from is not None:
+        closed = [fid for fid, at in closed_at.items()
+                  if at is not None and closed_from <= _utc(at) < cutoff]
+        for i in range(0, len(closed), 500):
+            photos = (sa.select(FindingPhoto.finding_id, FindingPhoto.photo_id,
+                                FindingPhoto.stage)
+                      .where(FindingPhoto.finding_id.in_(closed[i:i + 500]),
+                             FindingPhoto.stage.in_(("before", "after")))
+                      .order_by(FindingPhoto.finding_id, FindingPhoto.position))
+            for fid, pid, stage in db.session.execute(photos):
+                row = rows[fid]
+                if stage == "before" and row.before_photo is None:
+                    row.before_photo = pid
+                elif stage == "after":
+                    row.after_photo = pid  # the latest rectification's photo
+    return list(rows.values())
+
+
+def load_week_coverage(begins: datetime, cutoff: datetime,
+                       communities: list[tuple[int, str]]) -> dict:
+    """Inspections of a period and the points they covered, per community."""
+    per = {cid: {"community_id": cid, "name": name, "inspections": 0, "points_inspected": 0,
+                 "points_total": 0} for cid, name in communities}
+    for cid, n in db.session.execute(sa.select(Point.community_id, sa.func.count()).where(
+            Point.active.is_(True)).group_by(Point.community_id)):
+        if cid in per:
+            per[cid]["points_total"] = n
+    in_period = sa.and_(Inspection.started_at >= begins, Inspection.started_at < cutoff)
+    for cid, n, distinct in db.session.execute(
+            sa.select(Point.community_id, sa.func.count(Inspection.id),
+                      sa.func.count(sa.distinct(Inspection.point_id)))
+            .join(Point, Point.id == Inspection.point_id).where(in_period)
+            .group_by(Point.community_id)):
+        if cid in per:
+            per[cid]["inspections"], per[cid]["points_inspected"] = n, distinct
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Inspection).where(in_period))
+    rows = list(per.values())
+    return {"inspections": total or 0,
+            "points_inspected": sum(r["points_inspected"] for r in rows),
+            "points_total": sum(r["points_total"] for r in rows), "by_community": rows}
+
+
+# --------------------------------------------------------------------------- builders
+
+@contextmanager
+def _bulk_objects():
+    """Pause the cyclic garbage collector while a report builds tens of thousands of small,
+    acyclic objects (reference counting frees them); its repeated full scans would otherwise
+    cost about as much as the report itself."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _today(now: datetime) -> date:
+    """The local date now."""
+    return to_local(now).date()
+
+
+def _scoped(report: dict, user) -> dict:
+    """Scope a report to what the user may see."""
+    if user.role in ALL_COMMUNITIES:
+        report["scope"] = {"community_id": None}
+        return report
+    if user.role == "community" and user.community_id is not None:
+        return R.scope_to_community(report, user.community_id)
+    raise ApiError(403, "forbidden", "当前角色无权查看此报表")
+
+
+def build_weekly(user, args, now: datetime | None = None) -> dict:
+    """The weekly bulletin (周通报) for ?week=YYYY-Www (default: this week)."""
+    now = now or utcnow()
+    today = _today(now)
+    period = _parse(args, "week", R.parse_week, None) or R.week_of(today)
+    _not_future("week", period.start, today)
+    cutoff = R.cutoff_of(period, now)
+    communities = load_communities()
+    with _bulk_objects():
+        findings = load_findings(R.previous_period(period).start, cutoff,
+                                 closed_from=period.begins)
+        report = R.weekly_report(
+            communities, findings, load_reference().calendar, period, now, scoring_rule(),
+            typical_limit=int(current_app.config.get("REPORT_TYPICAL_PHOTOS",
+                                                     R.DEFAULT_TYPICAL_PHOTOS)),
+            coverage=load_week_coverage(period.begins, cutoff, communities))
+    return _scoped(report, user)
+
+
+def build_monthly(user, args, now: datetime | None = None) -> dict:
+    """The monthly grades (月问效) for ?month=YYYY-MM (default: this month)."""
+    now = now or utcnow()
+    today = _today(now)
+    period = _parse(args, "month", R.parse_month, None) or R.month_of(today)
+    _not_future("month", period.start, today)
+    cutoff = R.cutoff_of(period, now)
+    with _bulk_objects():
+        findings = load_findings(R.previous_period(period).start, cutoff)
+        report = R.monthly_report(load_communities(), findings, load_reference().calendar,
+                                  period, now, scoring_rule())
+    return _scoped(report, user)
+
+
+def build_coverage(user, args, now: datetime | None = None) -> dict:
+    """Daily coverage (日督导) for ?date=YYYY-MM-DD (default today) and ?stale_days=N."""
+    now = now or utcnow()
+    today = _today(now)
+    day = _parse(args, "date", R.parse_day, today)
+    if day > today:
+        raise _bad("date", "不能查询未来的日期")
+    stale_days = _int_arg(args, "stale_days",
+                          int(current_app.config.get("REPORT_STALE_DAYS", 7)), 1, MAX_STALE_DAYS)
+    communities = load_communities()
+    points_q = sa.select(Point.id, Point.name, Point.location_type, Point.community_id).where(
+        Point.active.is_(True))
+    own = user.community_id if user.role == "community" else None
+    if user.role == "community":
+        if own is None:
+            raise ApiError(403, "forbidden", "当前账号未关联社区")
+        points_q = points_q.where(Point.community_id == own)
+        communities = [c for c in communities if c[0] == own]
+    points = [R.PointRow(*row) for row in db.session.execute(points_q)]
+    start, end = R.local_midnight(day), R.local_midnight(day + timedelta(days=1))
+    last = dict(db.session.execute(
+        sa.select(Inspection.point_id, sa.func.max(Inspection.started_at))
+        .where(Inspection.started_at < end, Inspection.point_id.is_not(None))
+        .group_by(Inspection.point_id)).all())
+    counts = dict(db.session.execute(
+        sa.select(Inspection.point_id, sa.func.count())
+        .where(Inspection.started_at >= start, Inspection.started_at < end)
+        .group_by(Inspection.point_id)).all())
+    unregistered = 0 if own is not None else counts.pop(None, 0)
+    counts.pop(None, None)
+    labels = shared_schema.load_enums()["location_types"]
+    report = R.coverage_report(points, communities, day, last, counts, stale_days, now, labels,
+                               unregistered)
+    report["scope"] = {"community_id": own}
+    return report
