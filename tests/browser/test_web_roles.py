@@ -122,3 +122,23 @@ def test_the_ledger_filters_and_exports_to_excel_with_progress(app, auth, browse
     expected = sorted(auth.get("supervisor", f"/api/v1/findings/{i}").json["code"] for i in mine)
     assert codes == expected
     ctx.close()
+
+
+def test_the_leaders_page_shows_counts_trend_ranking_and_prompt_letters(app, auth, browser, live_server, clock):
+    finding_in(app, auth, "assigned", community="yongsheng")
+    clock.set("2026-12-09T10:00:00+08:00")
+    with app.app_context():
+        from server.extensions import db
+        from server.services.deadlines import sweep
+        from server.timeutil import utcnow
+        assert len(sweep(utcnow())) == 2  # reply and rectification both overdue
+        db.session.commit()
+    ctx = desk(browser, live_server)
+    page = ctx.new_page()
+    sign_in_desk(page, "leader")
+    page.wait_for_selector("#prompts li")
+    assert page.inner_text("#kpi-open") == "1" and page.inner_text("#kpi-overdue") == "1"
+    assert page.locator("#prompts li").count() == 2
+    assert page.locator("#trend tbody tr").count() == 4
+    assert page.locator("#ranking tbody tr").count() == 4
+    ctx.close()
