@@ -141,7 +141,8 @@ def test_a_reinspection_recorded_offline_closes_the_finding_after_sync(app, auth
     page.wait_for_selector("#verify-photos img")
     page.fill("#verify-note", "已整改到位")
     page.click("#verify-pass")
-    page.wait_for_selector("#tasks, .muted")
+    page.wait_for_function("location.hash === '#/tasks'")
+    page.wait_for_function("document.getElementById('outbox-count').textContent === '1'")
     assert outbox(page)["pending"] == 1
     assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "rectified"
     phone.set_offline(False)
