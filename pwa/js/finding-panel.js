@@ -125,15 +125,33 @@ async function supervisorForms(ctx, container, f) {
   return out;
 }
 
+/** The finding from the server, or offline the copy kept when it was last seen. */
+async function loadFinding(ctx, id) {
+  try {
+    const [f, letters] = await Promise.all([
+      ctx.api.get(`/api/v1/findings/${id}`),
+      ctx.api.get(`/api/v1/letters?finding_id=${id}`).then((r) => r.items).catch(() => []),
+    ]);
+    await ctx.store.putCache(`finding:${id}`, { f, letters });
+    return { f, letters, offline: false };
+  } catch (err) {
+    if (err?.name === "AuthError") throw err;
+    const kept = await ctx.store.getCache(`finding:${id}`);
+    const listed = ((await ctx.store.getCache("community-findings")) || []).find((x) => x.id === id);
+    if (kept) return { ...kept, offline: true };
+    if (listed) return { f: listed, letters: [], offline: true };
+    throw err;
+  }
+}
+
 /** Load a finding and its letters into a container, with the forms this role may use. */
 export async function showFindingPanel(ctx, container, id) {
-  const [f, letters] = await Promise.all([
-    ctx.api.get(`/api/v1/findings/${id}`),
-    ctx.api.get(`/api/v1/letters?finding_id=${id}`).then((r) => r.items).catch(() => []),
-  ]);
+  const { f, letters, offline } = await loadFinding(ctx, id);
   const role = ctx.session.user.role;
   const forms = role === "community" ? communityForms(ctx, container, f)
     : role === "supervisor" ? await supervisorForms(ctx, container, f) : [];
-  container.replaceChildren(findingView(f, { letters }), ...forms);
+  container.replaceChildren(
+    offline ? h("p", { class: "muted" }, "离线：显示上次加载的内容，提交的操作会在联网后自动送达") : null,
+    findingView(f, { letters }), ...forms);
   return f;
 }

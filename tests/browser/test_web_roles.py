@@ -142,3 +142,31 @@ def test_the_leaders_page_shows_counts_trend_ranking_and_prompt_letters(app, aut
     assert page.locator("#trend tbody tr").count() == 4
     assert page.locator("#ranking tbody tr").count() == 4
     ctx.close()
+
+
+def test_a_community_rectifies_offline_on_site_and_it_lands_once_online(app, auth, browser, live_server, tmp_path, clock):
+    fid = finding_in(app, auth, "replied", community="yongsheng")
+    ctx = desk(browser, live_server, 390, 844)
+    page = ctx.new_page()
+    sign_in_desk(page, "yongsheng")
+    page.wait_for_selector(f"#findings [data-finding='{fid}']")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()
+    page.wait_for_function("!!navigator.serviceWorker.controller")
+    page.wait_for_selector(f"#findings [data-finding='{fid}']")
+    ctx.set_offline(True)
+    page.click(f"#findings [data-finding='{fid}']")
+    page.wait_for_selector("#rectify-form")
+    page.locator("#rectify-form input[type=file]").set_input_files(jpeg_file(tmp_path, "fixed.jpg", color=(30, 150, 70)))
+    page.wait_for_selector("#after-photos img")
+    page.fill("#rectify-form [name=note]", "已清理")
+    page.click("#rectify-form button[type=submit]")
+    page.wait_for_function("document.getElementById('outbox-count').textContent === '1'")
+    assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "replied"
+    ctx.set_offline(False)
+    page.click("#sync-button")
+    page.wait_for_function("document.getElementById('outbox-count').textContent === '0'", timeout=20000)
+    f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
+    assert f["status"] == "rectified" and [p["stage"] for p in f["photos"]] == ["before", "after"]
+    assert [h["action"] for h in f["history"]].count("rectify") == 1
+    ctx.close()
