@@ -57,6 +57,7 @@ test-postgres: $(BIN)/activate
 bench: $(BIN)/activate pwa/vendor/.stamp
 	$(BIN)/python bench/sync_ingest.py
 	$(BIN)/python bench/findings_page.py
+	$(BIN)/python bench/findings_page.py --findings 50000 --repeat 15
 	$(BIN)/python bench/map_findings.py
 	$(BIN)/python bench/ledger_export.py
 	$(BIN)/python bench/weekly_report.py

@@ -1,4 +1,4 @@
-"""Benchmark: a filtered findings page with 10,000 findings (target < 100 ms)."""
+"""Benchmark: a filtered findings page — 10,000 findings under 100 ms (issue 2), 50,000 under 200 ms (the ledger, issue 4)."""
 import argparse
 import statistics
 import time
@@ -21,7 +21,9 @@ def main() -> None:
     ap.add_argument("--findings", type=int, default=10000)
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--database-url", default=None)
+    ap.add_argument("--target-ms", type=float, default=None, help="default: 100 up to 10,000 findings, else 200")
     args = ap.parse_args()
+    target = args.target_ms or (TARGET_MS if args.findings <= 10000 else 200.0)
     app = fresh_app(args.database_url)
     client = app.test_client()
     inspector, supervisor = login(client), login(client, "supervisor")
@@ -45,7 +47,7 @@ def main() -> None:
             worst = max(worst, p95)
             print(f"  {who:<10} {q:<80} median {med:6.1f} ms  p95 {p95:6.1f} ms  "
                   f"({len(r.json['items'])} items of {r.json['total']})")
-    print(f"{'PASS' if worst < TARGET_MS else 'FAIL'}: worst p95 {worst:.1f} ms, target < {TARGET_MS:.0f} ms")
+    print(f"{'PASS' if worst < target else 'FAIL'}: worst p95 {worst:.1f} ms, target < {target:.0f} ms")
 
 
 if __name__ == "__main__":

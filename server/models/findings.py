@@ -18,6 +18,9 @@ class Finding(db.Model):
     __table_args__ = (
         sa.Index("ix_findings_status_found", "status", "found_at"),
         sa.Index("ix_findings_community_found", "community_id", "found_at"),
+        # "Overdue" is (status, due date < today): these make it an index range, not a scan.
+        sa.Index("ix_findings_status_reply_due", "status", "reply_due"),
+        sa.Index("ix_findings_status_rectify_due", "status", "rectify_due"),
     )
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
