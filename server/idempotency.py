@@ -1,4 +1,5 @@
 """Idempotency-Key for every POST: a repeat answers as the first time and changes nothing."""
+import hashlib
 import uuid
 from functools import wraps
 
@@ -26,9 +27,15 @@ def _stored(key: str) -> IdempotencyRecord | None:
     return db.session.scalar(db.select(IdempotencyRecord).filter_by(user_id=g.user.id, key=key))
 
 
+def _body_sha256() -> str:
+    """The hash of the request body, to tell a replay from a different request under one key."""
+    return hashlib.sha256(request.get_data()).hexdigest()
+
+
 def _replay(rec: IdempotencyRecord):
     """Answer with the stored response, or 422 when the key was used for another request."""
-    if rec.method != request.method or rec.path != request.path:
+    if (rec.method != request.method or rec.path != request.path
+            or (rec.body_sha256 and rec.body_sha256 != _body_sha256())):
         raise ApiError(422, "idempotency_key_reused", "此 Idempotency-Key 已用于另一个请求")
     resp = make_response(rec.body, rec.status)
     resp.headers["Content-Type"] = "application/json"
@@ -73,7 +80,7 @@ def _once(view, args, kwargs):
         if key and resp.status_code < 300:
             db.session.add(IdempotencyRecord(
                 user_id=g.user.id, key=key, method=request.method, path=request.path,
-                status=resp.status_code, body=resp.get_data(as_text=True)))
+                body_sha256=_body_sha256(), status=resp.status_code, body=resp.get_data(as_text=True)))
         db.session.commit()
         return resp
     except IntegrityError:

@@ -93,13 +93,19 @@ async function route() {
   try {
     await screen.show(ctx, ...m.slice(1));
   } catch (err) {
-    if (err?.name === "AuthError") return sessionExpired();
+    if (err?.name === "AuthError" && ctx.session) return sessionExpired();
     console.error(err);
     toast(err?.message || "出错了", "error");
   }
 }
 
-function sessionExpired() {
+/** A 401: forget the token (the outbox stays), and ask the same person to sign in again. */
+async function sessionExpired() {
+  ctx.syncer.stop();
+  if (ctx.session) await ctx.store.setMeta("last_user_id", ctx.session.user.id);
+  ctx.session = null;
+  await ctx.store.setMeta("session", null);
+  document.getElementById("tabs").replaceChildren();
   toast("登录已过期，请重新登录（未同步的记录仍保存在手机上）", "error");
   ctx.go("#/login");
 }
@@ -158,7 +164,11 @@ async function boot() {
   ctx.api = createApi({ getToken: () => ctx.session?.token });
   ctx.syncer = createSyncer({
     store: ctx.store, api: ctx.api, deviceId, backoff: new Backoff(),
-    onChange: () => { ctx.refreshBadge(); current?.onSync?.(ctx); },
+    onChange: () => {
+      ctx.refreshBadge();
+      current?.onSync?.(ctx);
+      if (ctx.syncer?.state === "auth" && ctx.session) sessionExpired();
+    },
   });
   ctx.geo = createGeo({ onUpdate: (fix, status) => current?.onPosition?.(fix, status) });
   if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
@@ -179,8 +189,17 @@ async function boot() {
   registerWorker().catch((err) => console.warn("service worker", err));
 }
 
-/** Called by the login screen once signed in. */
+/** Called by the login screen once signed in; another person may not inherit an unsynced outbox. */
 ctx.signedIn = async (session) => {
+  const last = await ctx.store.getMeta("last_user_id");
+  if (last && last !== session.user.id) {
+    const left = await outboxCount(ctx.store);
+    if (left > 0) {
+      throw new Error(`本机还有上一位用户的 ${left} 条未同步记录，请由该用户登录同步后再切换账号`);
+    }
+    await ctx.store.clearCache();
+  }
+  await ctx.store.setMeta("last_user_id", session.user.id);
   ctx.session = session;
   await ctx.store.setMeta("session", session);
   ctx.geo.start();
@@ -202,6 +221,7 @@ ctx.signOut = async () => {
   ctx.geo.stop();
   ctx.session = null;
   await ctx.store.setMeta("session", null);
+  await ctx.store.clearCache();
   document.getElementById("tabs").replaceChildren();
   navigator.serviceWorker?.controller?.postMessage("clear-user-caches");
   ctx.go("#/login");

@@ -238,6 +238,8 @@ export async function openStore(name = "chuangcheng") {
 
     /** Reference data (checklists, points …) kept for offline use. */
     putCache: (key, value) => db.put("cache", { value, cached_at: new Date().toISOString() }, key),
+    /** Forget every cached server answer (on sign-out or a change of user). */
+    clearCache: () => db.clear("cache"),
     async getCache(key) {
       return (await db.get("cache", key))?.value;
     },

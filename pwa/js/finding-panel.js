@@ -14,8 +14,13 @@ function form(title, fields, submitLabel, onSubmit, id) {
   const el = h("form", { class: "panel", id, onsubmit: async (event) => {
     event.preventDefault();
     button.disabled = true;
+    errors.textContent = "";
     try {
       await onSubmit(errors);
+    } catch (err) {
+      const detail = err?.fields ? Object.values(err.fields).join("；") : "";
+      errors.textContent = `未能提交：${detail || err?.message || err}`;
+      toast(errors.textContent, "error");
     } finally {
       button.disabled = false;
     }
@@ -54,7 +59,13 @@ function communityForms(ctx, container, f) {
       const room = await storageRoom(() => ctx.store.estimate());
       if (!room.ok) { toast("手机存储空间不足，不能再保存新照片。", "error"); return; }
       for (const file of input.files) {
-        const shot = await processPhoto(file, { position: ctx.geo?.best?.() || null, isoNow });
+        let shot;
+        try {
+          shot = await processPhoto(file, { position: ctx.geo?.best?.() || null, isoNow });
+        } catch (err) {
+          toast(`照片处理失败：${err.message}`, "error");
+          continue;
+        }
         shots.push({ id: crypto.randomUUID(), state: "pending", ...shot });
         const url = URL.createObjectURL(new Blob([shot.bytes], { type: shot.type }));
         preview.append(h("div", { class: "photo" }, h("img", { src: url, alt: "整改后照片" })));
@@ -135,7 +146,8 @@ async function loadFinding(ctx, id) {
     await ctx.store.putCache(`finding:${id}`, { f, letters });
     return { f, letters, offline: false };
   } catch (err) {
-    if (err?.name === "AuthError") throw err;
+    // Only a failed connection falls back to the copy; a 404 means this user may not see it.
+    if (!["NetworkError", "BadResponseError"].includes(err?.name) && !(err?.status >= 500)) throw err;
     const kept = await ctx.store.getCache(`finding:${id}`);
     const listed = ((await ctx.store.getCache("community-findings")) || []).find((x) => x.id === id);
     if (kept) return { ...kept, offline: true };

@@ -33,9 +33,9 @@ def list_findings():
                     "page": args["page"], "per_page": args["per_page"]})
 
 
-def _visible_or_404(finding_id: str):
+def _visible_or_404(finding_id: str, for_update: bool = False):
     """Load a finding this user may see, or answer 404."""
-    finding = get_visible_finding(g.user, finding_id)
+    finding = get_visible_finding(g.user, finding_id, for_update)
     if finding is None:
         raise ApiError(404, "not_found", "问题不存在或无权查看")
     return finding
@@ -54,7 +54,7 @@ def get_finding(finding_id):
 @write_endpoint
 def act_on_finding(finding_id):
     """Apply one transition of the state machine; answer the updated finding."""
-    finding = _visible_or_404(finding_id)
+    finding = _visible_or_404(finding_id, for_update=True)
     payload = json_body()
     now, ref = utcnow(), load_reference()
     apply_action(finding, g.user, payload, now, ref)

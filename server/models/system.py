@@ -37,6 +37,7 @@ class IdempotencyRecord(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64))
     method: Mapped[str] = mapped_column(sa.String(8))
     path: Mapped[str] = mapped_column(sa.String(300))
+    body_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
     status: Mapped[int]
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

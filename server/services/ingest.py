@@ -84,11 +84,15 @@ def _validate(raw) -> tuple[dict, str]:
 def _inspections(user, device_id, batch, now, ref):
     """Classify and store the batch's inspections; yield (index, status, errors, data)."""
     ids = [d["id"] for _, d, _ in batch]
-    stored = dict(db.session.execute(sa.select(Inspection.id, Inspection.content_hash)
-                                     .where(Inspection.id.in_(ids))).tuples().all()) if ids else {}
+    stored = {}
+    for chunk in _chunks(ids):
+        stored.update(db.session.execute(sa.select(Inspection.id, Inspection.content_hash)
+                                         .where(Inspection.id.in_(chunk))).tuples().all())
     result_ids = [r["id"] for _, d, _ in batch for r in d["results"]]
-    taken = set(db.session.scalars(sa.select(InspectionResult.id).where(
-        InspectionResult.id.in_(result_ids)))) if result_ids else set()
+    taken = set()
+    for chunk in _chunks(result_ids):
+        taken.update(db.session.scalars(sa.select(InspectionResult.id).where(
+            InspectionResult.id.in_(chunk))))
     new, claimed = [], set()
     for i, data, digest in batch:
         try:
@@ -152,10 +156,16 @@ def _repeat(stored_hash: str, digest: str) -> str:
 def _missing_photos(photo_ids: list[str]) -> list[str]:
     """Photo ids referenced by accepted records that have not been uploaded yet."""
     wanted = list(dict.fromkeys(photo_ids))
-    if not wanted:
-        return []
-    have = set(db.session.scalars(sa.select(Photo.id).where(Photo.id.in_(wanted))))
+    have = set()
+    for chunk in _chunks(wanted):
+        have.update(db.session.scalars(sa.select(Photo.id).where(Photo.id.in_(chunk))))
     return [p for p in wanted if p not in have]
+
+
+def _chunks(items: list, size: int = 5000):
+    """Slices small enough for any database's bound-parameter limit (PostgreSQL: 65,535)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _check_inspection(data: dict, ref: Reference) -> None:
@@ -201,7 +211,7 @@ def _verification(user, data, digest, now, ref: Reference) -> str:
 
 def _apply_verification(user, data, digest, now, ref: Reference) -> None:
     """Insert the verification row and make the transition."""
-    finding = db.session.get(Finding, data["finding_id"])
+    finding = db.session.get(Finding, data["finding_id"], with_for_update=True)
     if finding is None:
         raise ApiError(422, "invalid_fields", "问题不存在", {"finding_id": "问题不存在"})
     if finding.status != "rectified":

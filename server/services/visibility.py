@@ -35,7 +35,11 @@ def can_see_photo(user: User, photo: Photo) -> bool:
         .where(FindingPhoto.photo_id == photo.id, finding_scope(user))) > 0
 
 
-def get_visible_finding(user: User, finding_id: str) -> Finding | None:
-    """Load a finding if this user may see it, else None (answered as 404)."""
-    return db.session.scalar(sa.select(Finding).where(Finding.id == finding_id,
-                                                      finding_scope(user)))
+def get_visible_finding(user: User, finding_id: str, for_update: bool = False) -> Finding | None:
+    """Load a finding if this user may see it, else None (answered as 404).
+
+    for_update locks the row (PostgreSQL) so two concurrent actions cannot both pass the
+    state check; SQLite already serialises writers with BEGIN IMMEDIATE.
+    """
+    q = sa.select(Finding).where(Finding.id == finding_id, finding_scope(user))
+    return db.session.scalar(q.with_for_update() if for_update else q)

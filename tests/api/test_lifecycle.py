@@ -175,3 +175,16 @@ def test_action_with_idempotency_key_applies_once(app, auth, clock):
     assert first.json == again.json
     hist = auth.get("yongsheng", f"/api/v1/findings/{fid}").json["history"]
     assert [h["action"] for h in hist].count("reply") == 1
+
+
+def test_an_idempotency_key_reused_for_a_different_body_is_refused(app, auth, clock):
+    fid = finding_in(app, auth, "assigned")
+    key = "5b0c7a1e-3c2b-4d5e-8f9a-0b1c2d3e4f51"
+    url = f"/api/v1/findings/{fid}/actions"
+    assert auth.post("yongsheng", url, json={"action": "reply", **REPLY},
+                     headers={"Idempotency-Key": key}).status_code == 200
+    other = auth.post("yongsheng", url, json={"action": "request_extension", "reason": "等材料",
+                                              "until": "2027-01-20"}, headers={"Idempotency-Key": key})
+    assert other.status_code == 422 and other.json["error"]["code"] == "idempotency_key_reused"
+    hist = auth.get("yongsheng", f"/api/v1/findings/{fid}").json["history"]
+    assert [h["action"] for h in hist] == ["create", "reply"]

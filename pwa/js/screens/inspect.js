@@ -179,8 +179,15 @@ async function submit(ctx) {
   const general = document.getElementById("general-note").value.trim();
   body.note = [general, reason ? `定位说明：${reason}` : ""].filter(Boolean).join("；");
   await save(ctx);
-  await queue(ctx.store, view.rec.id);
-  await ctx.store.setMeta(view.draftKey, null);
+  try {
+    await queue(ctx.store, view.rec.id);
+  } catch (err) {
+    const detail = err?.fields ? Object.values(err.fields).join("；") : err?.message;
+    document.getElementById("problems").replaceChildren(h("li", {}, `未能提交：${detail}`));
+    toast(`未能提交：${detail}`, "error");
+    return;
+  }
+  if (view.draftKey) await ctx.store.setMeta(view.draftKey, null);
   await ctx.refreshBadge();
   toast("已保存，等待同步");
   ctx.syncer.syncNow();

@@ -4,9 +4,13 @@ import { distanceM, formatDistance, h, render } from "../ui.js";
 
 export async function show(ctx) {
   const { tasks, fresh } = await loadTasks(ctx);
-  const done = new Set((await ctx.store.listRecords({})).filter((r) => r.kind === "verification")
-    .map((r) => r.body.finding_id));
-  const open = tasks.filter((t) => !done.has(t.id));
+  // A task is done here once its verification is on its way or synced after this rectification;
+  // a draft stays listed (继续复查), and a rework brings the task back with a newer rectification.
+  const mine = (await ctx.store.listRecords({})).filter((r) => r.kind === "verification");
+  const handled = (t) => mine.some((r) => r.body.finding_id === t.id && (["pending", "syncing"].includes(r.state)
+    || (r.state === "synced" && (!t.rectified_at || new Date(r.synced_at || 0) > new Date(t.rectified_at)))));
+  const drafts = new Set(mine.filter((r) => r.state === "draft").map((r) => r.body.finding_id));
+  const open = tasks.filter((t) => !handled(t));
   if (fresh && navigator.onLine) {
     // Keep the before/after thumbnails for the field: the service worker caches what is fetched.
     for (const t of open) for (const p of t.photos) fetch(p.thumb_url).catch(() => {});
@@ -20,7 +24,7 @@ export async function show(ctx) {
     open.length ? h("ul", { class: "list", id: "tasks" }, ...open.map((t) =>
       h("li", {}, h("a", { href: `#/task/${t.id}`, dataset: { finding: t.id } },
         h("span", {}, h("span", { class: "name" }, `${t.point_name || "未登记点位"}：${t.item_text}`), h("br"),
-          h("span", { class: "muted" }, `${t.code} · ${t.community_name || ""} · 待复查`)),
+          h("span", { class: "muted" }, `${t.code} · ${t.community_name || ""} · ${drafts.has(t.id) ? "继续复查" : "待复查"}`)),
         h("span", { class: "dist" }, formatDistance(dist(t)))))))
       : h("p", { class: "muted" }, "暂无待复查的问题"),
   );
