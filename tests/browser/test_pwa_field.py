@@ -137,3 +137,26 @@ def test_a_sideways_camera_photo_is_stored_upright_and_resized(phone, tmp_path):
     assert (photo["bw"], photo["bh"]) == (900, 1600)  # the pixels themselves are upright: no EXIF left to turn again
     assert photo["type"] == "image/jpeg" and photo["source"] == "device" and photo["lat"] == 42.978301
     assert "+08:00" in photo["taken_at"]
+
+
+def test_an_expired_session_asks_to_sign_in_again_and_keeps_the_outbox(app, phone, tmp_path):
+    from server.extensions import db
+    from server.models import ApiToken
+    from server.timeutil import utcnow
+    from tests.browser.helpers import server_counts, wait_synced
+
+    page = controlled_page(phone)
+    sign_in(page)
+    phone.set_offline(True)
+    record_inspection(page, jpeg_file(tmp_path))
+    with app.app_context():  # the token expires while the phone is away
+        for token in db.session.scalars(db.select(ApiToken)):
+            token.revoked_at = utcnow()
+        db.session.commit()
+    phone.set_offline(False)
+    page.click("#sync-button")
+    page.wait_for_selector("#username")
+    assert outbox(page)["pending"] == 1
+    sign_in(page)
+    wait_synced(page)
+    assert server_counts(app)["inspections"] == 1
