@@ -60,6 +60,12 @@ def outbox(page) -> dict:
     return page.evaluate("window.__cc.store.counts()")
 
 
+def queued(page) -> int:
+    """Records waiting to reach the server: pending, or mid-attempt (syncing) while offline."""
+    c = outbox(page)
+    return c["pending"] + c["syncing"]
+
+
 def phone_photo_sha256(page) -> list[str]:
     """SHA-256 of every photo's bytes as stored on the phone."""
     return page.evaluate("""async () => {

@@ -3,7 +3,7 @@ import re
 
 from tests.helpers.flow import finding_in
 
-from tests.browser.helpers import (controlled_page, jpeg_file, outbox, phone_photo_sha256,
+from tests.browser.helpers import (controlled_page, jpeg_file, outbox, phone_photo_sha256, queued,
                                    record_inspection, server_counts, sign_in, wait_synced)
 
 
@@ -25,11 +25,11 @@ def test_an_inspection_recorded_offline_reaches_the_server_exactly_once(app, pho
     sign_in(page)
     phone.set_offline(True)
     record_inspection(page, jpeg_file(tmp_path))
-    assert outbox(page)["pending"] == 1
+    assert queued(page) == 1
     assert page.inner_text("#outbox-count") == "1"
     page.reload()  # offline: served by the service worker, the record is still there
     page.wait_for_selector("#route-list li")
-    assert outbox(page)["pending"] == 1
+    assert queued(page) == 1
     assert server_counts(app)["inspections"] == 0
     phone.set_offline(False)
     page.click("#sync-button")
@@ -111,7 +111,7 @@ def test_two_tabs_syncing_at_once_store_everything_once(app, phone, tmp_path):
     second = phone.new_page()
     second.goto("/#/outbox")
     second.wait_for_selector("#records")
-    assert outbox(second)["pending"] == 3
+    assert queued(second) == 3
     phone.set_offline(False)
     first.evaluate("window.__cc.syncer.syncNow(); null")
     second.evaluate("window.__cc.syncer.syncNow(); null")
@@ -143,7 +143,7 @@ def test_a_reinspection_recorded_offline_closes_the_finding_after_sync(app, auth
     page.click("#verify-pass")
     page.wait_for_function("location.hash === '#/tasks'")
     page.wait_for_function("document.getElementById('outbox-count').textContent === '1'")
-    assert outbox(page)["pending"] == 1
+    assert queued(page) == 1
     assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "rectified"
     phone.set_offline(False)
     page.click("#sync-button")
