@@ -170,3 +170,15 @@ def test_a_community_rectifies_offline_on_site_and_it_lands_once_online(app, aut
     assert f["status"] == "rectified" and [p["stage"] for p in f["photos"]] == ["before", "after"]
     assert [h["action"] for h in f["history"]].count("rectify") == 1
     ctx.close()
+
+
+def test_the_reports_screen_shows_this_weeks_bulletin_and_print_links(app, auth, browser, live_server, clock):
+    ctx = desk(browser, live_server)
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto("/#/s/reports")
+    page.wait_for_selector("#weekly tbody tr")
+    assert page.locator("#weekly tbody tr").count() == 4
+    week = page.input_value("#week")
+    assert page.locator(f"a[href='/reports/weekly?week={week}']").count() == 1
+    ctx.close()

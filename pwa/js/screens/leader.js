@@ -1,17 +1,10 @@
 /** The leaders' page: counts, the monthly ranking, and the prompt letters submitted to them. */
-import { formatTime, h, render } from "../ui.js";
+import { formatTime, h, isoWeek, render } from "../ui.js";
 
 /** The ISO weeks ending with this one, oldest first ("2026-W45" …). */
 function lastWeeks(n) {
   const out = [];
-  for (let k = n - 1; k >= 0; k--) {
-    const d = new Date(Date.now() - k * 7 * 86400000);
-    const t = new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()));
-    const day = t.getUTCDay() || 7;
-    t.setUTCDate(t.getUTCDate() + 4 - day);
-    const week = Math.ceil(((t - Date.UTC(t.getUTCFullYear(), 0, 1)) / 86400000 + 1) / 7);
-    out.push(`${t.getUTCFullYear()}-W${String(week).padStart(2, "0")}`);
-  }
+  for (let k = n - 1; k >= 0; k--) out.push(isoWeek(new Date(Date.now() - k * 7 * 86400000)));
   return out;
 }
 

@@ -1,9 +1,7 @@
 /** Every record on this phone and its state: 待同步 / 同步中 / 已同步 / 未通过 (with the server's reason). */
 import { ACTION_LABELS } from "../actions.js";
+import { STATE_LABELS } from "../outbox.js";
 import { h, formatTime, render, TYPE_NAMES } from "../ui.js";
-
-const LABELS = { draft: "草稿", pending: "待同步", syncing: "同步中", synced: "已同步", rejected: "未通过",
-  conflict: "冲突" };
 
 function title(rec) {
   if (rec.kind === "verification") return `复查：${rec.body.verdict === "pass" ? "通过" : "不通过"}`;
@@ -21,7 +19,7 @@ function row(rec) {
       h("span", {}, h("span", { class: "name" }, title(rec)), h("br"),
         h("span", { class: "muted" }, formatTime(rec.body.started_at || rec.body.at || rec.created_at),
           rec.kind === "inspection" ? ` · ${rec.body.results.length} 项，不合格 ${fails}` : "")),
-      h("span", { class: `state ${rec.state}` }, LABELS[rec.state] || rec.state)),
+      h("span", { class: `state ${rec.state}` }, STATE_LABELS[rec.state] || rec.state)),
     errors,
     editable ? h("a", { href: `#/inspect/record/${rec.id}`, class: "filebtn" }, rec.state === "draft" ? "继续填写" : "修改后重新提交") : null,
     rec.kind === "action" && rec.state === "rejected"
