@@ -1,5 +1,5 @@
 """Time helpers: UTC in storage, Asia/Shanghai at the edges."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -19,6 +19,11 @@ _source = _system_now  # tests replace this to travel in time
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return _source()
+
+
+def local_today(now: datetime | None = None) -> date:
+    """The product's one "today": the server's clock, as a date in Asia/Shanghai."""
+    return to_local(now or utcnow()).date()
 
 
 def to_local(dt: datetime) -> datetime:

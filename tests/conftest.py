@@ -136,19 +136,37 @@ def pytest_report_header(config):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """Travel in time: clock.set("2026-11-27T10:00:00+08:00") fixes the server's now."""
+    """Travel in time: clock.set("2026-11-27T10:00:00+08:00") fixes the server's now.
+
+    Browser contexts attached with clock.attach(context) get the same time (Playwright's
+    clock, which then runs on from there), and follow every later clock.set: the server and
+    the browser always agree on what day it is, whatever the machine's date.
+    """
     from datetime import datetime as _dt
 
     import server.timeutil as tu
 
     class Clock:
-        """A settable clock."""
+        """A settable clock shared by the server and the attached browser contexts."""
+
+        def __init__(self):
+            """No browser attached yet."""
+            self.now, self.contexts = None, []
 
         def set(self, iso_time: str):
-            """Fix now at an ISO time with offset."""
+            """Fix now at an ISO time with offset, on the server and in attached browsers."""
             when = _dt.fromisoformat(iso_time)
             monkeypatch.setattr(tu, "_source", lambda: when.astimezone(tu.timezone.utc))
+            self.now = when
+            for context in self.contexts:
+                context.clock.set_system_time(when)
             return when
+
+        def attach(self, context):
+            """Give a browser context the server's time; it follows later sets."""
+            context.clock.install(time=self.now)
+            self.contexts.append(context)
+            return context
 
     c = Clock()
     c.set("2026-11-27T10:00:00+08:00")

@@ -6,6 +6,8 @@
 //   BadResponseError  something else answered (Wi-Fi login page with 200 HTML, proxy page)
 // A captive portal answers 200 with HTML: only our JSON, of the expected shape, is success.
 
+import { learnServerTime } from "./clock.js";
+
 /** @typedef {import("./types.js").PushResponse} PushResponse */
 /** @typedef {import("./types.js").PhotoUploadResponse} PhotoUploadResponse */
 /** @typedef {import("./types.js").StoredPhoto} StoredPhoto */
@@ -123,12 +125,14 @@ export function createApi({ base = "", getToken, fetch = globalThis.fetch, timeo
     try {
       let resp;
       let text;
+      const sentAt = Date.now();
       try {
         resp = await fetch(base + path, { method, headers: h, body, signal: controller.signal });
         text = await resp.text();
       } catch (err) {
         throw failed(err);
       }
+      learnServerTime(resp.headers.get("X-Server-Time"), sentAt);
       let json;
       if ((resp.headers.get("Content-Type") ?? "").includes("json")) {
         try {

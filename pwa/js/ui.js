@@ -78,12 +78,3 @@ export const TYPE_NAMES = {
   street: "背街小巷", compound: "居民小区", toilet: "公共厕所", market: "农贸市场",
   school: "学校周边", practice_station: "新时代文明实践站", main_road: "主次干道",
 };
-
-/** The ISO week of a date, e.g. "2026-W48" (what /api/v1/reports/weekly takes). */
-export function isoWeek(d = new Date()) {
-  const t = new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()));
-  const day = t.getUTCDay() || 7;
-  t.setUTCDate(t.getUTCDate() + 4 - day);
-  const week = Math.ceil(((t - Date.UTC(t.getUTCFullYear(), 0, 1)) / 86400000 + 1) / 7);
-  return `${t.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
-}

@@ -3,8 +3,16 @@ from flask import Blueprint, request
 from marshmallow import Schema, ValidationError
 
 from ..errors import ApiError, flatten_messages
+from ..timeutil import iso, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.after_request
+def server_time(resp):
+    """Every answer tells the client the server's time: "today" is the server's, in Beijing time."""
+    resp.headers["X-Server-Time"] = iso(utcnow())
+    return resp
 
 
 def json_body() -> dict:

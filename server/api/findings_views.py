@@ -11,13 +11,8 @@ from ..services import queries
 from ..services.actions import apply_action
 from ..services.reference import load_reference
 from ..services.visibility import get_visible_finding
-from ..timeutil import to_local, utcnow
+from ..timeutil import local_today, to_local, utcnow
 from . import bp, json_body, load_query
-
-
-def _today():
-    """The local date now."""
-    return to_local(utcnow()).date()
 
 
 @bp.get("/findings")
@@ -25,7 +20,7 @@ def _today():
 def list_findings():
     """A filtered page of the findings this user may see, newest first."""
     args = load_query(FindingListSchema())
-    today = _today()
+    today = local_today()
     rows, total = queries.page_of(db, queries.filtered(g.user, args, today),
                                   args["page"], args["per_page"], args["sort"])
     ref = load_reference()
@@ -46,7 +41,7 @@ def _visible_or_404(finding_id: str, for_update: bool = False):
 def get_finding(finding_id):
     """One finding with its history."""
     finding = _visible_or_404(finding_id)
-    return jsonify(finding_dict(finding, load_reference(), _today()))
+    return jsonify(finding_dict(finding, load_reference(), local_today()))
 
 
 @bp.post("/findings/<finding_id>/actions")

@@ -11,6 +11,7 @@ from flask import Response, current_app, g, request, stream_with_context
 from ..auth import auth_required
 from ..schemas.queries import FindingFilterSchema
 from ..services import exports, ledger
+from ..timeutil import local_today
 from . import bp, load_query
 
 IN_MEMORY_MAX = 16 * 1024 * 1024  # a bigger workbook is streamed from a temporary file
@@ -19,7 +20,7 @@ IN_MEMORY_MAX = 16 * 1024 * 1024  # a bigger workbook is streamed from a tempora
 def _attachment(resp: Response, fmt: str) -> Response:
     """Name the download (问题台账-YYYYMMDD.xlsx) and keep it out of shared caches."""
     resp.headers["Content-Disposition"] = exports.content_disposition(
-        exports.download_name(fmt, exports.today_local()))
+        exports.download_name(fmt, local_today()))
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
@@ -28,7 +29,7 @@ def _attachment(resp: Response, fmt: str) -> Response:
 def _selected_ids() -> tuple[dict, list[str]]:
     """Validate the filters (bad ones are a 400) and list the findings they select."""
     filters = load_query(FindingFilterSchema())
-    return filters, ledger.finding_ids(g.user, filters, exports.today_local())
+    return filters, ledger.finding_ids(g.user, filters, local_today())
 
 
 def _unlink(path: str) -> None:

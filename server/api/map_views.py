@@ -12,7 +12,7 @@ from ..services import map_grid, queries
 from ..services.deadlines import overdue_clause, overdue_state
 from ..services.lifecycle import STATUS_LABELS
 from ..services.reference import load_reference
-from ..timeutil import iso, to_local, utcnow
+from ..timeutil import iso, local_today
 from . import bp, load_query
 
 
@@ -86,7 +86,7 @@ def map_findings():
     args = load_query(MapQuerySchema())
     if not args.get("status"):
         args["status"] = ",".join(OPEN_STATUSES)
-    today = to_local(utcnow()).date()
+    today = local_today()
     box, zoom, cap = args["bbox"], args["zoom"], map_grid.MAX_FEATURES
     cols = map_grid.Columns(lat=Finding.lat, lon=Finding.lon, status=Finding.status,
                             overdue=overdue_clause(today))

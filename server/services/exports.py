@@ -38,7 +38,7 @@ from PIL import Image as PILImage
 from ..extensions import db
 from ..models import Export, Photo, User
 from ..schemas.queries import FindingFilterSchema
-from ..timeutil import to_local, utcnow
+from ..timeutil import local_today, to_local, utcnow
 from . import ledger
 from .photo_store import variant_bytes
 from .reference import load_reference
@@ -56,11 +56,6 @@ MAX_PENDING_PER_USER = 3  # queued or running jobs one user may have at once
 _RUNNING = threading.BoundedSemaphore(2)  # jobs building at once in this process
 
 # ---------------------------------------------------------------------------- common
-
-
-def today_local() -> date:
-    """The local date now."""
-    return to_local(utcnow()).date()
 
 
 def download_name(fmt: str, day: date) -> str:
@@ -376,7 +371,7 @@ def cover_lines(who: str, summary: str, rows: int, pictures: int, when: datetime
 def write_xlsx(fh, user: User, filters: dict, ids: list[str], thumbs: Thumbs,
                on_chunk=None) -> int:
     """Write the ledger of these findings as Excel to fh; return the number of rows."""
-    ref, today, now = load_reference(), today_local(), utcnow()
+    ref, today, now = load_reference(), local_today(), utcnow()
     who = f"{user.display_name}（{user.username}）"
     summary = ledger.filter_summary(filters, ref)
     db.session.rollback()  # end the read before the slow part (SQLite locks for reads too)
@@ -397,7 +392,7 @@ def write_xlsx(fh, user: User, filters: dict, ids: list[str], thumbs: Thumbs,
 
 def write_csv(fh, ids: list[str], base_url: str, on_chunk=None) -> int:
     """Write the ledger of these findings as CSV (UTF-8 with BOM) to a binary file."""
-    ref, today = load_reference(), today_local()
+    ref, today = load_reference(), local_today()
     db.session.rollback()
     fh.write(csv_head().encode("utf-8"))
     done = 0
@@ -411,7 +406,7 @@ def write_csv(fh, ids: list[str], base_url: str, on_chunk=None) -> int:
 
 def stream_csv(ids: list[str], base_url: str):
     """The CSV as a stream of text chunks, for a streamed response."""
-    ref, today = load_reference(), today_local()
+    ref, today = load_reference(), local_today()
     db.session.rollback()
     yield csv_head()
     for rows in ledger.iter_rows(ids, ref, today):
@@ -531,7 +526,7 @@ def _run(app: Flask, job_id: str) -> None:
     user = db.session.get(User, job.user_id)
     fmt, base_url = job.format, job.base_url
     filters = parse_filters(job.filters)
-    ids = ledger.finding_ids(user, filters, today_local())
+    ids = ledger.finding_ids(user, filters, local_today())
     _set(job_id, status="running", total=len(ids), progress=0)
     db.session.refresh(user)
     db.session.expunge(user)  # its plain attributes stay readable across the chunks' rollbacks

@@ -27,7 +27,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Community, Finding, FindingEvent, FindingPhoto, Inspection, Point, User
 from ..models.findings import OPEN_STATUSES
-from ..timeutil import to_local, utcnow
+from ..timeutil import local_today, utcnow
 from . import reports as R
 from .reference import load_reference
 
@@ -215,11 +215,6 @@ def _bulk_objects():
             gc.enable()
 
 
-def _today(now: datetime) -> date:
-    """The local date now."""
-    return to_local(now).date()
-
-
 def _scoped(report: dict, user) -> dict:
     """Scope a report to what the user may see."""
     if user.role in ALL_COMMUNITIES:
@@ -233,7 +228,7 @@ def _scoped(report: dict, user) -> dict:
 def build_weekly(user, args, now: datetime | None = None) -> dict:
     """The weekly bulletin (周通报) for ?week=YYYY-Www (default: this week)."""
     now = now or utcnow()
-    today = _today(now)
+    today = local_today(now)
     period = _parse(args, "week", R.parse_week, None) or R.week_of(today)
     _not_future("week", period.start, today)
     cutoff = R.cutoff_of(period, now)
@@ -252,7 +247,7 @@ def build_weekly(user, args, now: datetime | None = None) -> dict:
 def build_monthly(user, args, now: datetime | None = None) -> dict:
     """The monthly grades (月问效) for ?month=YYYY-MM (default: this month)."""
     now = now or utcnow()
-    today = _today(now)
+    today = local_today(now)
     period = _parse(args, "month", R.parse_month, None) or R.month_of(today)
     _not_future("month", period.start, today)
     cutoff = R.cutoff_of(period, now)
@@ -266,7 +261,7 @@ def build_monthly(user, args, now: datetime | None = None) -> dict:
 def build_coverage(user, args, now: datetime | None = None) -> dict:
     """Daily coverage (日督导) for ?date=YYYY-MM-DD (default today) and ?stale_days=N."""
     now = now or utcnow()
-    today = _today(now)
+    today = local_today(now)
     day = _parse(args, "date", R.parse_day, today)
     if day > today:
         raise _bad("date", "不能查询未来的日期")

@@ -19,8 +19,12 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture
-def live_server(app):
-    """Serve the app on 127.0.0.1 (a secure context: service workers and geolocation work)."""
+def live_server(app, clock):
+    """Serve the app on 127.0.0.1 (a secure context: service workers and geolocation work).
+
+    The server's clock is pinned (the clock fixture); browser contexts made with new_context
+    share it, so no browser test depends on the day it runs.
+    """
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -41,11 +45,30 @@ def browser():
 
 
 @pytest.fixture
-def phone(browser, live_server):
+def new_context(browser, live_server, clock):
+    """Make browser contexts on the live server whose clock is the server's (closed after the test)."""
+    made = []
+
+    def make(**options):
+        """A context with the given Playwright options; zh-CN, Beijing time unless told."""
+        options = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "base_url": live_server, **options}
+        context = clock.attach(browser.new_context(**options))
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def phone(new_context):
     """A phone-sized context with geolocation granted at a point of the demo street."""
-    context = browser.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", permissions=["geolocation"],
-                                  geolocation=HERE, base_url=live_server)
-    yield context
-    context.close()
+    return new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2, is_mobile=True,
+                       has_touch=True, permissions=["geolocation"], geolocation=HERE)
+
+
+@pytest.fixture
+def desk(new_context):
+    """desk(width, height): a desktop (or, narrow, a phone-width) browser context."""
+    return lambda width=1280, height=900: new_context(viewport={"width": width, "height": height})

@@ -9,6 +9,10 @@ from server.extensions import db
 from server.models import Finding, Inspection, Photo
 from tests.helpers.images import make_jpeg
 
+# Screenshots a person looks at before calling a screen done (not compared automatically).
+SHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
+SHOTS.mkdir(parents=True, exist_ok=True)
+
 
 def jpeg_file(tmp_path: Path, name: str = "scene.jpg", size=(3000, 2000), color=(90, 120, 60)) -> str:
     """A real JPEG on disk, as the camera input would hand it over."""

@@ -4,16 +4,14 @@ from tests.helpers.images import make_jpeg
 from tests.browser.helpers import controlled_page, jpeg_file, outbox, queued, record_inspection, sign_in
 
 
-def _context(browser, live_server, accuracy):
+def _context(new_context, accuracy):
     """A phone whose only fixes have this accuracy."""
-    return browser.new_context(viewport={"width": 360, "height": 640}, base_url=live_server,
-                               permissions=["geolocation"], locale="zh-CN",
-                               geolocation={"latitude": 42.978301, "longitude": 126.737935,
-                                            "accuracy": accuracy})
+    return new_context(viewport={"width": 360, "height": 640}, permissions=["geolocation"],
+                       geolocation={"latitude": 42.978301, "longitude": 126.737935, "accuracy": accuracy})
 
 
-def test_poor_accuracy_warns(browser, live_server, tmp_path):
-    context = _context(browser, live_server, 60)
+def test_poor_accuracy_warns(new_context, tmp_path):
+    context = _context(new_context, 60)
     page = controlled_page(context)
     sign_in(page)
     page.wait_for_selector("#gps-status.warn")
@@ -23,8 +21,8 @@ def test_poor_accuracy_warns(browser, live_server, tmp_path):
     context.close()
 
 
-def test_very_poor_accuracy_needs_a_reason_before_submitting(browser, live_server, tmp_path):
-    context = _context(browser, live_server, 150)
+def test_very_poor_accuracy_needs_a_reason_before_submitting(new_context, tmp_path):
+    context = _context(new_context, 150)
     page = controlled_page(context)
     sign_in(page)
     record_inspection(page, jpeg_file(tmp_path), submit=False)
@@ -51,10 +49,9 @@ def test_far_from_the_chosen_point_warns(phone, tmp_path):
     page.wait_for_function("document.getElementById('gps').textContent.includes('距所选点位')")
 
 
-def test_a_nearly_full_phone_refuses_new_photos_and_keeps_what_is_saved(browser, live_server, tmp_path):
-    context = browser.new_context(viewport={"width": 360, "height": 640}, base_url=live_server,
-                                  permissions=["geolocation"],
-                                  geolocation={"latitude": 42.978301, "longitude": 126.737935, "accuracy": 10})
+def test_a_nearly_full_phone_refuses_new_photos_and_keeps_what_is_saved(new_context, tmp_path):
+    context = new_context(viewport={"width": 360, "height": 640}, permissions=["geolocation"],
+                          geolocation={"latitude": 42.978301, "longitude": 126.737935, "accuracy": 10})
     context.add_init_script("""navigator.storage.estimate = async () => ({usage: 990e6, quota: 1000e6});""")
     page = controlled_page(context)
     sign_in(page)

@@ -1,12 +1,6 @@
 """Community and supervision in the browser: reply, rectify with a photo, the map, verify from the desk."""
-from tests.browser.helpers import jpeg_file
+from tests.browser.helpers import SHOTS, jpeg_file
 from tests.helpers.flow import REPLY, finding_in
-
-
-def desk(browser, live_server, width=1280, height=900):
-    """A desktop browser context."""
-    return browser.new_context(viewport={"width": width, "height": height}, base_url=live_server,
-                               locale="zh-CN", timezone_id="Asia/Shanghai")
 
 
 def sign_in_desk(page, username):
@@ -19,9 +13,9 @@ def sign_in_desk(page, username):
     page.wait_for_selector(".tabs a")
 
 
-def test_a_community_replies_and_rectifies_with_a_photo(app, auth, browser, live_server, tmp_path, clock):
+def test_a_community_replies_and_rectifies_with_a_photo(app, auth, desk, tmp_path, clock):
     fid = finding_in(app, auth, "assigned", community="aihua")
-    ctx = desk(browser, live_server, 390, 844)
+    ctx = desk(390, 844)
     page = ctx.new_page()
     sign_in_desk(page, "aihua")
     page.wait_for_selector(f"#findings [data-finding='{fid}']")
@@ -45,10 +39,10 @@ def test_a_community_replies_and_rectifies_with_a_photo(app, auth, browser, live
     ctx.close()
 
 
-def test_the_supervision_map_shows_a_finding_and_a_verify_takes_it_off(app, auth, browser, live_server, clock):
+def test_the_supervision_map_shows_a_finding_and_a_verify_takes_it_off(app, auth, desk, clock):
     fid = finding_in(app, auth, "rectified", community="yangguang")
     f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
-    ctx = desk(browser, live_server)
+    ctx = desk()
     page = ctx.new_page()
     sign_in_desk(page, "supervisor")
     page.goto("/#/s/map")
@@ -79,12 +73,12 @@ def test_the_supervision_map_shows_a_finding_and_a_verify_takes_it_off(app, auth
     ctx.close()
 
 
-def test_an_overdue_finding_is_red_on_the_map(app, auth, browser, live_server, clock):
+def test_an_overdue_finding_is_red_on_the_map(app, auth, desk, clock):
     fid = finding_in(app, auth, "assigned", community="hongsheng")
     clock.set("2026-12-09T10:00:00+08:00")
     f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
     assert f["overdue"]
-    ctx = desk(browser, live_server)
+    ctx = desk()
     page = ctx.new_page()
     sign_in_desk(page, "supervisor")
     page.goto("/#/s/map")
@@ -97,12 +91,12 @@ def test_an_overdue_finding_is_red_on_the_map(app, auth, browser, live_server, c
 
 
 
-def test_the_ledger_filters_and_exports_to_excel_with_progress(app, auth, browser, live_server, clock, tmp_path):
+def test_the_ledger_filters_and_exports_to_excel_with_progress(app, auth, desk, clock, tmp_path):
     import openpyxl
 
     mine = [finding_in(app, auth, "assigned", community="aihua") for _ in range(2)]
     finding_in(app, auth, "assigned", community="hongsheng")
-    ctx = desk(browser, live_server)
+    ctx = desk()
     page = ctx.new_page()
     sign_in_desk(page, "supervisor")
     page.goto("/#/s/ledger")
@@ -124,7 +118,7 @@ def test_the_ledger_filters_and_exports_to_excel_with_progress(app, auth, browse
     ctx.close()
 
 
-def test_the_leaders_page_shows_counts_trend_ranking_and_prompt_letters(app, auth, browser, live_server, clock):
+def test_the_leaders_page_shows_counts_trend_ranking_and_prompt_letters(app, auth, desk, clock):
     finding_in(app, auth, "assigned", community="yongsheng")
     clock.set("2026-12-09T10:00:00+08:00")
     with app.app_context():
@@ -133,7 +127,7 @@ def test_the_leaders_page_shows_counts_trend_ranking_and_prompt_letters(app, aut
         from server.timeutil import utcnow
         assert len(sweep(utcnow())) == 2  # reply and rectification both overdue
         db.session.commit()
-    ctx = desk(browser, live_server)
+    ctx = desk()
     page = ctx.new_page()
     sign_in_desk(page, "leader")
     page.wait_for_selector("#prompts li")
@@ -144,9 +138,9 @@ def test_the_leaders_page_shows_counts_trend_ranking_and_prompt_letters(app, aut
     ctx.close()
 
 
-def test_a_community_rectifies_offline_on_site_and_it_lands_once_online(app, auth, browser, live_server, tmp_path, clock):
+def test_a_community_rectifies_offline_on_site_and_it_lands_once_online(app, auth, desk, tmp_path, clock):
     fid = finding_in(app, auth, "replied", community="yongsheng")
-    ctx = desk(browser, live_server, 390, 844)
+    ctx = desk(390, 844)
     page = ctx.new_page()
     sign_in_desk(page, "yongsheng")
     page.wait_for_selector(f"#findings [data-finding='{fid}']")
@@ -172,8 +166,8 @@ def test_a_community_rectifies_offline_on_site_and_it_lands_once_online(app, aut
     ctx.close()
 
 
-def test_the_reports_screen_shows_this_weeks_bulletin_and_print_links(app, auth, browser, live_server, clock):
-    ctx = desk(browser, live_server)
+def test_the_reports_screen_shows_this_weeks_bulletin_and_print_links(app, auth, desk, clock):
+    ctx = desk()
     page = ctx.new_page()
     sign_in_desk(page, "supervisor")
     page.goto("/#/s/reports")
@@ -182,3 +176,28 @@ def test_the_reports_screen_shows_this_weeks_bulletin_and_print_links(app, auth,
     week = page.input_value("#week")
     assert page.locator(f"a[href='/reports/weekly?week={week}']").count() == 1
     ctx.close()
+
+
+def test_the_reports_screen_takes_its_defaults_from_beijing_time_not_utc(app, auth, desk, clock):
+    # 07:30 in Beijing on 1 December is still 30 November in UTC.
+    clock.set("2026-12-01T07:30:00+08:00")
+    ctx = desk(360, 740)
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto("/#/s/reports")
+    page.wait_for_selector("#weekly tbody tr")
+    assert page.input_value("#week") == "2026-W49"
+    assert page.locator("a[href='/reports/monthly?month=2026-12']").inner_text() == "打印 2026-12 月度考评"
+    assert page.locator("a[href='/reports/coverage?date=2026-12-01']").inner_text() == "打印 2026-12-01 点位覆盖"
+    page.screenshot(path=str(SHOTS / "reports-360.png"), full_page=True)
+
+
+def test_the_reports_screen_follows_the_servers_day_when_the_phone_clock_is_wrong(app, auth, desk, clock):
+    ctx = desk()
+    ctx.clock.set_system_time("2027-03-05T12:00:00+08:00")  # the desk's clock is three months ahead
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto("/#/s/reports")
+    page.wait_for_selector("#weekly tbody tr")
+    assert page.input_value("#week") == "2026-W48"  # the server says 2026-11-27
+    assert page.locator("a[href='/reports/monthly?month=2026-11']").count() == 1

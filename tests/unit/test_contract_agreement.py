@@ -38,6 +38,7 @@ from server.errors import ApiError
 from server.schemas.actions import ACTION_SCHEMAS
 from server.schemas.sync import MAX_RECORDS, RECORD_SCHEMAS, PushRequestSchema
 from server.services.actions import action_name
+from server.timeutil import iso, utcnow
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -635,8 +636,8 @@ def _inspection(**changes) -> dict:
 
 
 def _future(minutes: int) -> str:
-    """A time some minutes from now."""
-    return (datetime.now().astimezone() + timedelta(minutes=minutes)).isoformat(timespec="seconds")
+    """A time some minutes after the server's now (the clock the validation reads)."""
+    return iso(utcnow() + timedelta(minutes=minutes))
 
 
 def _same_result_id(doc):

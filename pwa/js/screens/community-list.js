@@ -1,11 +1,7 @@
 /** A community's own findings: what is late and what is due today first, with filters. */
 import { statusBadge } from "../finding-view.js";
+import { localDay } from "../clock.js";
 import { h, render, TYPE_NAMES } from "../ui.js";
-
-function todayIso() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
 
 /** Late first, then due today, then the rest by found time. */
 function urgency(f, today) {
@@ -46,7 +42,7 @@ export async function show(ctx) {
     items = (await ctx.store.getCache("community-findings")) || [];
     offline = true;
   }
-  const today = todayIso();
+  const today = localDay();
   items.sort((a, b) => urgency(a, today) - urgency(b, today) || (b.found_at > a.found_at ? 1 : -1));
   const late = items.filter((f) => urgency(f, today) === 0).length;
   const dueToday = items.filter((f) => urgency(f, today) === 1).length;

@@ -1,10 +1,12 @@
 /** The leaders' page: counts, the monthly ranking, and the prompt letters submitted to them. */
-import { formatTime, h, isoWeek, render } from "../ui.js";
+import { addDays, localDay, localMonth, weekOfDay } from "../clock.js";
+import { formatTime, h, render } from "../ui.js";
 
 /** The ISO weeks ending with this one, oldest first ("2026-W45" …). */
 function lastWeeks(n) {
   const out = [];
-  for (let k = n - 1; k >= 0; k--) out.push(isoWeek(new Date(Date.now() - k * 7 * 86400000)));
+  const today = localDay();
+  for (let k = n - 1; k >= 0; k--) out.push(weekOfDay(addDays(today, -7 * k)));
   return out;
 }
 
@@ -12,7 +14,7 @@ const pct = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 10
 
 export async function show(ctx) {
   const total = (q) => ctx.api.get(`/api/v1/findings?per_page=1&${q}`).then((r) => r.total);
-  const month = new Date().toISOString().slice(0, 7);
+  const month = localMonth();
   const [open, overdue, unassigned, closed, prompts, monthly] = await Promise.all([
     total("status=unassigned,assigned,returned,replied,rectified"), total("overdue=true"),
     total("status=unassigned"), total("status=closed"),

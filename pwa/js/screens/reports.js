@@ -1,11 +1,12 @@
 /** 日督导、周通报、月问效: pick a period, read the table, open the printable page. */
-import { h, isoWeek, render } from "../ui.js";
+import { localDay, localMonth, localWeek } from "../clock.js";
+import { h, render } from "../ui.js";
 
 const pct = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 100)}%`);
 
-export async function show(ctx, week = isoWeek()) {
-  const month = new Date().toISOString().slice(0, 7);
-  const day = new Date().toISOString().slice(0, 10);
+export async function show(ctx, week = localWeek()) {
+  const month = localMonth();
+  const day = localDay();
   let weekly = null;
   try { weekly = await ctx.api.get(`/api/v1/reports/weekly?week=${week}`); } catch (err) { if (err?.name === "AuthError") throw err; }
   const weekInput = h("input", { type: "week", id: "week", value: week, onchange: () => show(ctx, weekInput.value) });

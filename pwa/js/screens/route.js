@@ -1,4 +1,5 @@
 /** Today's route: the points to inspect, nearest next, on a map with the inspector's position. */
+import { localDay } from "../clock.js";
 import { drawRouteMap } from "../map.js";
 import { loadReference, orderRoute } from "../refdata.js";
 import { distanceM, formatDistance, h, render, TYPE_NAMES } from "../ui.js";
@@ -9,10 +10,10 @@ let state = null;
 
 /** Points inspected today on this phone (any record state). */
 async function visitedToday(store) {
-  const today = new Date().toDateString();
+  const today = localDay();
   const recs = await store.listRecords({});
   return new Set(recs.filter((r) => r.kind === "inspection" && r.body.point_id &&
-    new Date(r.body.started_at).toDateString() === today).map((r) => r.body.point_id));
+    localDay(new Date(r.body.started_at)) === today).map((r) => r.body.point_id));
 }
 
 function listItems(ctx) {
