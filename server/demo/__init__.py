@@ -5,6 +5,7 @@ from pathlib import Path
 from ..extensions import db
 from ..models import CalendarDay, CalendarYear, ChecklistItem, Community, Point, User
 from ..services.calendar import seed_days, seed_years
+from ..services.catalogue import seed_catalogue
 from ..services.reference import bump_version
 
 HERE = Path(__file__).resolve().parent
@@ -13,21 +14,6 @@ HERE = Path(__file__).resolve().parent
 def _read(name: str):
     """Read one of the demo data files."""
     return json.loads((HERE / name).read_text(encoding="utf-8"))
-
-
-def load_checklists(catalogue: dict) -> int:
-    """Insert or update checklist items from the catalogue; return how many there are."""
-    existing = {i.code: i for i in db.session.scalars(db.select(ChecklistItem))}
-    n = 0
-    for ltype, block in catalogue["location_types"].items():
-        for pos, item in enumerate(block["items"]):
-            row = existing.get(item["code"]) or ChecklistItem(code=item["code"])
-            row.location_type, row.text, row.category = ltype, item["text"], item["category"]
-            row.limit_days, row.photo_required = item["limit_days"], item["photo_required"]
-            row.position, row.active = pos, True
-            db.session.add(row)
-            n += 1
-    return n
 
 
 def seed_calendar() -> int:
@@ -61,8 +47,6 @@ def import_boundaries(collection: dict, demo: bool = False) -> list[str]:
 
 def load_demo(password: str, hash_method: str = "scrypt") -> dict:
     """Load the demo street; safe to run twice. Return counts."""
-    from shared_schema import load_catalogue
-
     import_boundaries(_read("street.geojson"), demo=True)
     by_code = {c.code: c for c in db.session.scalars(db.select(Community))}
     existing = {p.name for p in db.session.scalars(db.select(Point))}
@@ -79,7 +63,7 @@ def load_demo(password: str, hash_method: str = "scrypt") -> dict:
                     community_id=by_code[a["community"]].id if a["community"] else None)
         user.set_password(password, hash_method)
         db.session.add(user)
-    items = load_checklists(load_catalogue())
+    items = seed_catalogue()["total_items"]
     days = seed_calendar()
     bump_version()
     db.session.commit()

@@ -5,12 +5,13 @@ from .exports import Export
 from .findings import Finding, FindingEvent, FindingPhoto
 from .inspections import Inspection, InspectionResult, Verification
 from .letters import Letter
-from .places import ChecklistItem, Community, Point
+from .places import (AuditEntry, ChecklistItem, Community, LocationType, Point, Setting,
+                     Unit)
 from .photos import Photo
 from .system import ChangeLog, Counter, IdempotencyRecord
 
 __all__ = [
     "ApiToken", "User", "CalendarDay", "CalendarYear", "Export", "Finding", "FindingEvent",
     "FindingPhoto", "Inspection", "InspectionResult", "Verification", "Letter", "ChecklistItem",
-    "Community", "Point", "Photo", "ChangeLog", "Counter", "IdempotencyRecord",
+    "Community", "Point", "Unit", "LocationType", "Setting", "AuditEntry", "Photo", "ChangeLog", "Counter", "IdempotencyRecord",
 ]

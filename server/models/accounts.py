@@ -19,11 +19,20 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(64))
     role: Mapped[str] = mapped_column(sa.String(16))
-    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
+    # The user's unit (any kind) for role "community"; the column keeps its v1 name.
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
-    community = relationship("Community")
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    community = relationship("Unit")
+
+    @property
+    def unit_id(self) -> int | None:
+        """The unit this user belongs to (same column as v1's community_id)."""
+        return self.community_id
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
         """Store a salted hash of the password (tests pass a cheaper method)."""
@@ -35,9 +44,11 @@ class User(db.Model):
 
     def to_dict(self) -> dict:
         """Return the public shape used by the login answer."""
+        unit = self.community
         return {
             "id": self.id, "username": self.username, "display_name": self.display_name,
-            "role": self.role, "community_id": self.community_id,
+            "role": self.role, "unit_id": self.community_id,
+            "community_id": self.community_id if unit is not None and unit.is_community else None,
         }
 
 

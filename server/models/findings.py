@@ -26,9 +26,12 @@ class Finding(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     inspection_id: Mapped[str] = mapped_column(sa.ForeignKey("inspections.id"), index=True)
     item_code: Mapped[str] = mapped_column(sa.String(64), index=True)
+    # The item's text when recorded: an admin may reword the checklist later.
+    item_text: Mapped[str | None] = mapped_column(sa.String(300))
     location_type: Mapped[str] = mapped_column(sa.String(32))
     point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("points.id"), index=True)
-    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
+    # The responsible unit, of any kind (the API's unit_id; community_id only for communities).
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
@@ -55,7 +58,7 @@ class Finding(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     point = relationship("Point")
-    community = relationship("Community")
+    community = relationship("Unit")
     inspector = relationship("User")
     events = relationship("FindingEvent", order_by="FindingEvent.id", back_populates="finding")
     photo_links = relationship("FindingPhoto", order_by="FindingPhoto.position")

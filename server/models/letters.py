@@ -18,10 +18,10 @@ class Letter(db.Model):
     year: Mapped[int]
     seq: Mapped[int]
     number: Mapped[str] = mapped_column(sa.String(64))
-    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finding_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
     # One prompt letter per overdue event: "<finding>:<clock>:<due date>".
     event_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     body: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    community = relationship("Community")
+    community = relationship("Unit")

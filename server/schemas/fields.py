@@ -28,7 +28,7 @@ DATE_TIME_RE = _pattern("date_time")
 DATE_RE = _pattern("date")
 ITEM_CODE_RE = _pattern("item_code")
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-LOCATION_TYPES = list(COMMON["location_type"]["enum"])
+LOCATION_TYPE_RE = _pattern("location_type")  # the values are data: the server checks its database
 DB_ID_MAX = COMMON["db_id"]["maximum"]
 
 _MESSAGES = {

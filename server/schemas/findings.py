@@ -41,9 +41,12 @@ def finding_dict(f: Finding, ref: Reference, today: date) -> dict:
     item = ref.items.get(f.item_code)
     out = {
         "id": f.id, "code": f.code, "status": f.status, "status_label": STATUS_LABELS[f.status],
-        "community_id": f.community_id,
-        "community_name": ref.community_names.get(f.community_id),
-        "item_code": f.item_code, "item_text": item.text if item else f.item_code,
+        "community_id": ref.community_id(f.community_id),
+        "community_name": ref.unit_name(ref.community_id(f.community_id)),
+        "unit_id": f.community_id, "unit_name": ref.unit_name(f.community_id),
+        "unit_kind": ref.unit_kinds.get(f.community_id),
+        "item_code": f.item_code,
+        "item_text": f.item_text or (item.text if item else f.item_code),
         "category": item.category if item else None,
         "location_type": f.location_type, "point_id": f.point_id,
         "point_name": f.point.name if f.point else None,

@@ -5,7 +5,7 @@ They mirror shared_schema/inspection_record, verification_record and sync_push_e
 """
 from marshmallow import ValidationError, validates_schema
 
-from .fields import (COMMON, ITEM_CODE_RE, LOCATION_TYPES, ContractSchema, ListField,
+from .fields import (COMMON, ITEM_CODE_RE, LOCATION_TYPE_RE, ContractSchema, ListField,
                      NestedField, OffsetDateTime, RawField, StrictBool, StrictFloat, StrictString,
                      UUIDString, db_id, length, matches, one_of, photo_list, required_text,
                      value_range)
@@ -40,7 +40,8 @@ class InspectionRecordSchema(ContractSchema):
     kind = StrictString(required=True, validate=one_of(["inspection"]))
     id = UUIDString(required=True)
     point_id = db_id(allow_none=True, load_default=None)
-    location_type = StrictString(required=True, validate=one_of(LOCATION_TYPES))
+    location_type = StrictString(required=True, validate=[length(maximum=32),
+                                                          matches(LOCATION_TYPE_RE, "点位类型代码格式不正确")])
     started_at = OffsetDateTime(required=True)
     lat = StrictFloat(allow_none=True, load_default=None, validate=LAT)
     lon = StrictFloat(allow_none=True, load_default=None, validate=LON)

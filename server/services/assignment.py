@@ -1,4 +1,4 @@
-"""Who is responsible for a finding: point → boundary → nearest point → unassigned."""
+"""Who is responsible for a finding: item's unit → point → boundary → nearest point → unassigned."""
 import math
 from dataclasses import dataclass
 
@@ -23,8 +23,8 @@ class PointRef:
 class Assignment:
     """The outcome: a community (or None), the method and a human-readable detail."""
 
-    community_id: int | None
-    method: str | None  # point | boundary | nearest | None
+    community_id: int | None  # the responsible unit, of any kind
+    method: str | None  # item | point | boundary | nearest | None
     detail: str
 
 
@@ -68,9 +68,21 @@ def nearest_point(lat: float, lon: float, points: list[PointRef], radius_m: floa
     return best
 
 
+def assign_item(item_unit: tuple[int, str] | None, place: Assignment) -> Assignment:
+    """责任分工 first: an item that names an (active) unit goes there, wherever it was found."""
+    if item_unit is not None:
+        return Assignment(item_unit[0], "item", f"责任分工：{item_unit[1]}")
+    return place
+
+
 def assign(point: PointRef | None, lat: float | None, lon: float | None,
-           boundaries: Boundaries, points: list[PointRef], radius_m: float) -> Assignment:
-    """Apply the assignment rule to one recording."""
+           boundaries: Boundaries, points: list[PointRef], radius_m: float,
+           active: frozenset | None = None) -> Assignment:
+    """Apply the place rule to one recording; units not in `active` (retired) are skipped."""
+    if active is not None:
+        points = [p for p in points if p.community_id in active]
+        if point is not None and point.community_id not in active:
+            point = None
     if point is not None:
         return Assignment(point.community_id, "point", f"点位：{point.name}")
     if lat is None or lon is None:

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import (ChangeLog, Finding, FindingEvent, FindingPhoto, Inspection,
                       InspectionResult, Letter, User)
 from ..timeutil import to_local
-from .assignment import assign, gps_far_from_point
+from .assignment import assign, assign_item, gps_far_from_point
 from .letters import item_line, letter_values, notice_body, place_label
 from .numbering import finding_code, reserve
 from .photo_flags import findings_using_photos, refresh_photo_flags
@@ -66,8 +66,10 @@ class _Rows:
         if not fails:
             return
         point = ref.points.get(data["point_id"]) if data["point_id"] is not None else None
-        where = assign(point, data["lat"], data["lon"], ref.boundaries,
-                       list(ref.points.values()), cfg["NEAREST_POINT_RADIUS_M"])
+        lat = data["lat"] if data["lat"] is not None else (point.lat if point else None)
+        lon = data["lon"] if data["lon"] is not None else (point.lon if point else None)
+        place = assign(point, lat, lon, ref.boundaries, list(ref.points.values()),
+                       cfg["NEAREST_POINT_RADIUS_M"], ref.active_units)
         flags = []
         if point is not None and gps_far_from_point(point, data["lat"], data["lon"],
                                                     cfg["GPS_FAR_FROM_POINT_M"]) is not None:
@@ -76,24 +78,26 @@ class _Rows:
             flags.append("late_entry")
         year = to_local(data["started_at"]).year
         notice_day = to_local(now).date()
-        reply_due, p1 = ref.due(notice_day, REPLY_WORKING_DAYS) if where.community_id else (None, False)
-        lines = []
+        per_unit: dict[int, list] = {}  # one notice per responsible unit of this inspection
         for r in fails:
             item = ref.items[r["item_code"]]
-            rectify_due, p2 = ref.due(notice_day, item.limit_days) if where.community_id else (None, False)
+            owner = item.unit_id if item.unit_id in ref.active_units else None
+            where = assign_item((owner, ref.unit_name(owner)) if owner else None, place)
+            unit = where.community_id
+            reply_due, p1 = ref.due(notice_day, REPLY_WORKING_DAYS) if unit else (None, False)
+            rectify_due, p2 = ref.due(notice_day, item.limit_days) if unit else (None, False)
             code = finding_code(cfg["FINDING_PREFIX"], year, codes[year])
             codes[year] += 1
-            status = "assigned" if where.community_id else "unassigned"
+            status = "assigned" if unit else "unassigned"
             self.findings.append({
                 "id": r["id"], "code": code, "inspection_id": data["id"],
-                "item_code": r["item_code"], "location_type": data["location_type"],
-                "point_id": data["point_id"], "community_id": where.community_id,
-                "inspector_id": user.id,
-                "lat": data["lat"] if data["lat"] is not None else point.lat,
-                "lon": data["lon"] if data["lon"] is not None else point.lon,
+                "item_code": r["item_code"], "item_text": item.text,
+                "location_type": data["location_type"],
+                "point_id": data["point_id"], "community_id": unit,
+                "inspector_id": user.id, "lat": lat, "lon": lon,
                 "description": r["note"], "covert": data["covert"], "status": status,
                 "found_at": data["started_at"], "received_at": now, "notice_letter_id": None,
-                "notified_at": now if where.community_id else None, "reply_due": reply_due,
+                "notified_at": now if unit else None, "reply_due": reply_due,
                 "rectify_due": rectify_due, "deadline_provisional": p1 or p2,
                 "assignment_method": where.method, "assignment_detail": where.detail,
                 "flags": list(flags), "rework_count": 0, "return_count": 0, "updated_at": now})
@@ -103,16 +107,16 @@ class _Rows:
                                 "action": "create", "from_status": None, "to_status": status,
                                 "note": r["note"], "photo_ids": r["photo_ids"],
                                 "data": {"assignment": where.method, "detail": where.detail}})
-            lines.append(item_line(
-                finding_id=r["id"], code=code, item_code=r["item_code"], item_text=item.text,
-                point=place_label(point.name if point else None, data["lat"], data["lon"]),
-                description=r["note"], rectify_due=rectify_due, reply_due=reply_due,
-                photo_ids=r["photo_ids"]))
-        if where.community_id:
-            body = notice_body(ref.community_names[where.community_id],
-                               to_local(data["started_at"]).date(), reply_due, lines,
-                               any(f["deadline_provisional"] for f in self.findings[-len(fails):]))
-            self.notices.append((where.community_id, [r["id"] for r in fails], body))
+            if unit:
+                per_unit.setdefault(unit, []).append((r["id"], reply_due, p1 or p2, item_line(
+                    finding_id=r["id"], code=code, item_code=r["item_code"], item_text=item.text,
+                    point=place_label(point.name if point else None, lat, lon),
+                    description=r["note"], rectify_due=rectify_due, reply_due=reply_due,
+                    photo_ids=r["photo_ids"])))
+        for unit, rows in per_unit.items():
+            body = notice_body(ref.unit_name(unit), to_local(data["started_at"]).date(), rows[0][1],
+                               [line for *_, line in rows], any(prov for _, _, prov, _ in rows))
+            self.notices.append((unit, [fid for fid, *_ in rows], body))
 
     def number_notices(self, now: datetime) -> None:
         """Reserve one notice number per (inspection, community) and build the letters."""

@@ -58,7 +58,7 @@ def test_openapi_covers_every_api_route(client, app):
 
 def test_demo_street_is_loaded_and_labelled_as_demo(app):
     with app.app_context():
-        rows = db.session.execute(sa.text("SELECT name, boundary_is_demo FROM communities ORDER BY id")).all()
+        rows = db.session.execute(sa.text("SELECT name, boundary_is_demo FROM units WHERE kind = 'community' ORDER BY id")).all()
     assert [r[0] for r in rows] == ["永胜社区", "红升社区", "爱华社区", "阳光社区"]
     assert all(r[1] for r in rows)
 
