@@ -12,6 +12,15 @@ from .models import ApiToken, User
 from .timeutil import utcnow
 
 
+# While a temporary password is held, only these endpoints answer (DESIGN v1.1 "People").
+PASSWORD_CHANGE_ENDPOINTS = {"api.change_password", "api.logout"}
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a token (public: services revoke all tokens but the one in use)."""
+    return _hash(token)
+
+
 def _hash(token: str) -> str:
     """Return the stored form of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -23,6 +32,7 @@ def login(username: str, password: str) -> tuple[str, User]:
     if user is None or not user.active or not user.check_password(password):
         raise ApiError(401, "bad_credentials", "用户名或密码错误")
     token = secrets.token_urlsafe(32)
+    user.last_login_at = utcnow()
     days = current_app.config["TOKEN_DAYS"]
     db.session.add(ApiToken(token_hash=_hash(token), user_id=user.id,
                             expires_at=utcnow() + timedelta(days=days)))
@@ -70,6 +80,8 @@ def auth_required(*roles: str, cookie: bool = False):
             user = user_for_token(request_token(allow_cookie))
             if user is None:
                 raise ApiError(401, "unauthorized", "请先登录，或登录已过期")
+            if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                raise ApiError(403, "password_change_required", "请先修改临时密码后再继续使用")
             if roles and user.role not in roles:
                 raise ApiError(403, "forbidden", "当前角色无权进行此操作")
             g.user = user

@@ -54,7 +54,7 @@ def _schema(database_url, tmp_path_factory):
     return database_url
 
 
-MUTABLE = ("exports", "change_log", "idempotency_records", "verifications", "finding_events",
+MUTABLE = ("audit_log", "settings", "exports", "change_log", "idempotency_records", "verifications", "finding_events",
            "finding_photos", "findings", "letters", "inspection_results", "inspections",
            "photos", "counters", "api_tokens")
 
@@ -74,6 +74,38 @@ def app(_schema, tmp_path):
             for table in MUTABLE:
                 conn.exec_driver_sql(f"DELETE FROM {table}")
         db.engine.dispose()
+
+
+def _fresh_database(tmp_path) -> tuple[str, object]:
+    """A database of its own: (url, dropper)."""
+    if PG_ADMIN_URL:
+        return _pg_throwaway()
+    return f"sqlite:///{tmp_path / 'own.sqlite3'}", lambda: None
+
+
+@pytest.fixture
+def own_app(tmp_path):
+    """An app over a database of its own with the demo street, for tests that change units,
+    people, points or checklists (the shared database keeps the demo street as loaded)."""
+    url, drop = _fresh_database(tmp_path)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": str(tmp_path / "data"),
+                      "SWEEP_INTERVAL_S": 0, "DEMO_PASSWORD": "pw"})
+    with app.app_context():
+        db.create_all()
+        from server.demo import load_demo
+        load_demo("pw", hash_method="pbkdf2:sha256:1000")
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def own_auth(own_app):
+    """The Auth helper on the own_app."""
+    return Auth(own_app.test_client())
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ def load_query(schema: Schema) -> dict:
         raise ApiError(400, "bad_query", "查询参数有误", flatten_messages(err.messages)) from None
 
 
-from . import (auth_views, calendar_views, exports_views, findings_views,  # noqa: E402,F401
-               ledger_views, letters_views, map_views, photos_views, reference_views,
-               reports_views, sync_views)
+from . import (auth_views, calendar_views, checklist_views, exports_views,  # noqa: E402,F401
+               findings_views, ledger_views, letters_views, map_views, people_views,
+               photos_views, places_views, reference_views, reports_views, settings_views,
+               sync_views, units_views)

@@ -4,6 +4,9 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from .. import auth
 from ..errors import ApiError
+from ..idempotency import write_endpoint
+from ..schemas.admin import PasswordChange
+from ..services import people
 from . import bp, load_body
 
 
@@ -25,7 +28,8 @@ def login():
     session.clear()
     session["token"] = token
     session.permanent = True
-    return jsonify({"token": token, "user": user.to_dict()})
+    return jsonify({"token": token, "user": user.to_dict(),
+                    "must_change_password": user.must_change_password})
 
 
 @bp.post("/auth/logout")
@@ -45,3 +49,15 @@ def logout():
 def me():
     """Who is signed in."""
     return jsonify({"user": g.user.to_dict()})
+
+
+@bp.post("/auth/password")
+@auth.auth_required(cookie=True)
+@write_endpoint
+def change_password():
+    """Change one's own password (also the way out of a temporary one); other sessions end."""
+    data = load_body(PasswordChange())
+    token = auth.request_token(allow_cookie=True)
+    people.change_own_password(g.user, data["old_password"], data["new_password"],
+                               auth.token_hash(token) if token else None)
+    return "", 204

@@ -1,9 +1,11 @@
 """Reference data: communities, points and checklists."""
-from flask import jsonify
+from flask import jsonify, request
 
 from ..auth import auth_required
 from ..extensions import db
-from ..models import ChecklistItem, Community, Point
+from ..models import ChecklistItem, Community
+from ..services import points as point_service
+from ..services.reference import load_reference
 from . import bp
 
 
@@ -11,7 +13,8 @@ from . import bp
 @auth_required()
 def communities():
     """Communities as a GeoJSON FeatureCollection."""
-    rows = db.session.scalars(db.select(Community).order_by(Community.id))
+    rows = db.session.scalars(db.select(Community).where(
+        Community.kind == "community", Community.active.is_(True)).order_by(Community.id))
     return jsonify({"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": c.id, "geometry": c.boundary,
          "properties": {"id": c.id, "name": c.name, "code": c.code, "demo": c.boundary_is_demo}}
@@ -21,14 +24,11 @@ def communities():
 @bp.get("/points")
 @auth_required()
 def points():
-    """Active points as a GeoJSON FeatureCollection."""
-    rows = db.session.scalars(db.select(Point).where(Point.active.is_(True)).order_by(Point.id))
+    """Active points (with ?all=1, retired ones too) as a GeoJSON FeatureCollection."""
+    include_retired = request.args.get("all") == "1"
+    ref = load_reference()
     return jsonify({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": p.id,
-         "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-         "properties": {"id": p.id, "name": p.name, "location_type": p.location_type,
-                        "community_id": p.community_id, "address": p.address}}
-        for p in rows]})
+        point_service.feature(p, ref) for p in point_service.all_points(include_retired)]})
 
 
 @bp.get("/checklists")

@@ -1,9 +1,9 @@
-"""The demo street: 明桦街道's four communities, their points, and accounts for every role."""
+"""The demo street: 明桦街道's four communities and seven 专班, their points, and accounts for every role."""
 import json
 from pathlib import Path
 
 from ..extensions import db
-from ..models import CalendarDay, CalendarYear, ChecklistItem, Community, Point, User
+from ..models import CalendarDay, CalendarYear, Community, Point, Unit, User
 from ..services.calendar import seed_days, seed_years
 from ..services.catalogue import seed_catalogue
 from ..services.reference import bump_version
@@ -45,10 +45,34 @@ def import_boundaries(collection: dict, demo: bool = False) -> list[str]:
     return names
 
 
+def _fill_blanks(unit: Unit, entry: dict) -> None:
+    """Give an existing unit the demo head, contact and phone where it has none."""
+    for key in ("head", "contact", "phone"):
+        if not getattr(unit, key) and entry.get(key):
+            setattr(unit, key, entry[key])
+
+
+def load_units(entries: list[dict]) -> int:
+    """Create the units not there yet (by code, or by name); return how many were added."""
+    have = {u.code: u for u in db.session.scalars(db.select(Unit))}
+    names = {u.name for u in have.values()}
+    added = 0
+    for pos, entry in enumerate(entries):
+        if entry["code"] in have:
+            _fill_blanks(have[entry["code"]], entry)
+        elif entry["name"] not in names:  # an admin may have made it under another code
+            db.session.add(Unit(position=pos, active=True, **entry))
+            added += 1
+    db.session.flush()
+    bump_version()
+    return added
+
+
 def load_demo(password: str, hash_method: str = "scrypt") -> dict:
     """Load the demo street; safe to run twice. Return counts."""
     import_boundaries(_read("street.geojson"), demo=True)
-    by_code = {c.code: c for c in db.session.scalars(db.select(Community))}
+    load_units(_read("units.json"))
+    by_code = {u.code: u for u in db.session.scalars(db.select(Unit))}
     existing = {p.name for p in db.session.scalars(db.select(Point))}
     for p in _read("points.json"):
         if p["name"] not in existing:
@@ -57,17 +81,19 @@ def load_demo(password: str, hash_method: str = "scrypt") -> dict:
                                  lon=p["lon"], address=p.get("address", "")))
     users = {u.username for u in db.session.scalars(db.select(User))}
     for a in _read("accounts.json"):
-        if a["username"] in users:
+        unit = by_code.get(a["community"]) if a["community"] else None
+        if a["username"] in users or (a["community"] and unit is None):
             continue
         user = User(username=a["username"], display_name=a["display_name"], role=a["role"],
-                    community_id=by_code[a["community"]].id if a["community"] else None)
+                    community_id=unit.id if unit else None)
         user.set_password(password, hash_method)
         db.session.add(user)
     items = seed_catalogue()["total_items"]
     days = seed_calendar()
     bump_version()
     db.session.commit()
-    return {"communities": len(by_code), "points": db.session.query(Point).count(),
+    return {"communities": sum(1 for u in by_code.values() if u.is_community),
+            "units": len(by_code), "points": db.session.query(Point).count(),
             "users": db.session.query(User).count(), "checklist_items": items,
             "calendar_rows_added": days}
 

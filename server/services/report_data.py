@@ -76,10 +76,10 @@ def _int_arg(args, name: str, default: int, lo: int, hi: int) -> int:
 # --------------------------------------------------------------------------- configuration
 
 def scoring_rule() -> dict:
-    """The scoring rule from the configuration (defaults where a key is absent)."""
-    cfg = current_app.config
-    return R.scoring_rule(cfg.get("REPORT_SCORING"), cfg.get("REPORT_GRADES"),
-                          cfg.get("REPORT_MIN_CASES", R.DEFAULT_MIN_CASES))
+    """The scoring rule in force: the admin's settings over the configuration's defaults."""
+    from .settings import scoring_rule as in_force
+
+    return in_force()
 
 
 # --------------------------------------------------------------------------- loaders
@@ -105,9 +105,10 @@ def _day(value) -> date | None:
 
 
 def load_communities() -> list[tuple[int, str]]:
-    """(id, name) of every community, by id."""
+    """(id, name) of every community unit, by id (task forces and offices are ranked apart)."""
     return [(cid, name) for cid, name in db.session.execute(
-        sa.select(Community.id, Community.name).order_by(Community.id))]
+        sa.select(Community.id, Community.name).where(Community.kind == "community")
+        .order_by(Community.id))]
 
 
 def load_findings(since: date, cutoff: datetime, closed_from: datetime | None = None,

@@ -22,6 +22,27 @@ ALLOWED = {
     "api.report_monthly": {"community", "supervisor", "leader", "admin"},
     "pages.report_weekly_page": {"community", "supervisor", "leader", "admin"},
     "pages.report_monthly_page": {"community", "supervisor", "leader", "admin"},
+    # Administration (v1.1): admins write; supervisors read people (they allocate routes).
+    "api.list_users": {"supervisor", "admin"},
+    "api.create_user": {"admin"},
+    "api.update_user": {"admin"},
+    "api.reset_password": {"admin"},
+    "api.create_unit": {"admin"},
+    "api.update_unit": {"admin"},
+    "api.create_point": {"admin"},
+    "api.update_point": {"admin"},
+    "api.import_points": {"admin"},
+    "api.points_template": {"admin"},
+    "api.points_export": {"admin"},
+    "api.put_boundary": {"admin"},
+    "api.create_location_type": {"admin"},
+    "api.update_location_type": {"admin"},
+    "api.create_item": {"admin"},
+    "api.update_item": {"admin"},
+    "api.order_items": {"admin"},
+    "api.put_settings": {"admin"},
+    "api.preview_scoring": {"admin"},
+    "api.list_audit": {"admin"},
 }
 
 
@@ -29,7 +50,9 @@ def _routes():
     """Every (endpoint, method, sample url) the app serves, minus public ones."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SWEEP_INTERVAL_S": 0})
     samples = {"finding_id": new_id(), "photo_id": new_id(), "letter_id": "1", "day": "2026-12-01",
-               "year": "2027", "fmt": "json", "code": "MH-2026-0001", "export_id": "1"}
+               "year": "2027", "fmt": "json", "code": "no_such.item", "export_id": "1",
+               "unit_id": "999999", "user_id": "999999", "point_id": "999999",
+               "location_type": "no_such_type"}
     out = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC:
