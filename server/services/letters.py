@@ -1,7 +1,7 @@
 """Issuing the three letters; each letter keeps a snapshot of what it said."""
 from datetime import date, datetime
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from ..extensions import db
 from ..models import Finding, Letter
@@ -10,6 +10,20 @@ from .events import log_letter
 from .numbering import letter_number, reserve
 
 KIND_TITLES = {"notice": "问题整改通知函", "reply": "整改答复函", "prompt": "工作提示函"}
+
+
+def letterhead() -> dict:
+    """The masthead and contact printed on letters, from the settings in force (once a request)."""
+    if has_request_context() and "letterhead" in g:
+        return g.letterhead
+    from .settings import current
+
+    doc = current()
+    head = {"office": doc["letter_masthead"], "contact_person": doc["contact_person"],
+            "contact_phone": doc["contact_phone"]}
+    if has_request_context():
+        g.letterhead = head
+    return head
 
 
 def letter_values(kind: str, year: int, seq: int, community_id: int | None, at: datetime,
@@ -67,7 +81,7 @@ def notice_body(community_name: str, inspected_on: date, reply_due: date | None,
     """The body of a notice letter (问题整改通知函)."""
     return {"addressee": community_name, "inspected_on": inspected_on.isoformat(),
             "reply_due": _d(reply_due), "reply_working_days": 2, "items": lines,
-            "office": current_app.config["LETTER_OFFICE"], "provisional": provisional}
+            "provisional": provisional, **letterhead()}
 
 
 def issue_notice(community_id: int, community_name: str, findings: list[Finding], at: datetime,
@@ -88,7 +102,7 @@ def issue_reply_letter(finding: Finding, community_name: str, item_text: str,
     notice = db.session.get(Letter, finding.notice_letter_id) if finding.notice_letter_id else None
     body = {
         "from": community_name,
-        "addressee": current_app.config["LETTER_OFFICE"],
+        "addressee": letterhead()["office"],
         "notice_number": notice.number if notice else None,
         "items": [_item_line(finding, item_text, point_name)],
         "reply": reply,
@@ -111,7 +125,7 @@ def issue_prompt(finding: Finding, clock: str, due: date, new_due: date, at: dat
         "notice_number": notice.number if notice else None,
         "notice_date": to_local(notice.issued_at).date().isoformat() if notice else None,
         "items": [_item_line(finding, item_text, point_name)],
-        "office": current_app.config["LETTER_OFFICE"],
+        **letterhead(),
     }
     key = f"{finding.id}:{clock}:{due.isoformat()}"
     return _new_letter("prompt", finding.community_id, at, [finding.id], body, event_key=key)
