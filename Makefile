@@ -34,11 +34,14 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 migrate: $(BIN)/activate pwa/vendor/.stamp
 	$(FLASK) db upgrade
 
+# DEMO=0: no demo street; the checklists and calendar are seeded and the admin enters the rest
+# (create the first admin with `.venv/bin/flask --app server users create admin`).
+DEMO ?= 1
 demo: migrate
-	$(FLASK) demo load-if-empty
+	@if [ "$(DEMO)" = "0" ]; then $(FLASK) data seed; else $(FLASK) demo load-if-empty; fi
 
 run: demo
-	@$(FLASK) demo accounts
+	@if [ "$(DEMO)" != "0" ]; then $(FLASK) demo accounts; fi
 	@echo "创城督导 → http://$(HOST):$(PORT)/  (Ctrl-C 停止)"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 \
 		--access-logfile - server.wsgi:app

@@ -11,6 +11,7 @@ from .timeutil import parse_iso, utcnow
 demo_cli = AppGroup("demo", help="Demo data.")
 deadlines_cli = AppGroup("deadlines", help="Deadlines and prompt letters.")
 data_cli = AppGroup("data", help="Reference data imports.")
+users_cli = AppGroup("users", help="Accounts from a shell (the first admin of an empty install).")
 
 
 @demo_cli.command("load")
@@ -102,9 +103,78 @@ def seed_calendar_cmd():
     click.echo(f"节假日表新增 {n} 行")
 
 
+@data_cli.command("seed")
+def seed_reference_cmd():
+    """Seed the checklist catalogue and the holiday calendar (adds only what is missing)."""
+    counts = _seed_reference()
+    click.echo("检查表与节假日已就绪：" + json.dumps(counts, ensure_ascii=False))
+
+
+def _seed_reference() -> dict:
+    """Seed the catalogue and the calendar, committed."""
+    from .demo import seed_calendar
+    from .services.catalogue import seed_catalogue
+
+    counts = seed_catalogue()
+    counts["calendar_rows_added"] = seed_calendar()
+    db.session.commit()
+    return counts
+
+
+def _fail(err) -> None:
+    """Turn an API error into a one-line CLI error."""
+    fields = "；".join(f"{k}：{v}" for k, v in getattr(err, "fields", {}).items())
+    raise click.ClickException(err.message + (f"（{fields}）" if fields else ""))
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", default="admin", show_default=True,
+              type=click.Choice(["admin", "supervisor", "leader", "inspector", "community"]))
+@click.option("--name", "display_name", default=None, help="显示名（默认同用户名）")
+@click.option("--unit", default=None, help="所属单位名称（责任单位人员必填）")
+def users_create(username, role, display_name, unit):
+    """Create an account with a temporary password, printed once (changed at first login)."""
+    from .errors import ApiError
+    from .models import Unit
+    from .services import people
+
+    _seed_reference()
+    unit_id = None
+    if unit:
+        unit_id = db.session.scalar(db.select(Unit.id).where(Unit.name == unit))
+        if unit_id is None:
+            raise click.ClickException(f"没有名为“{unit}”的单位")
+    try:
+        user, password = people.create(None, {"username": username, "display_name": display_name or username,
+                                               "role": role, "unit_id": unit_id, "phone": ""})
+    except ApiError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(f"已创建 {user.username}（{people.ROLE_NAMES[role]}）")
+    click.echo(f"临时密码：{password}")
+    click.echo("首次登录后须修改密码。")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+def users_reset_password(username):
+    """Give an account a new temporary password, printed once; its sessions end."""
+    from .models import User
+    from .services import people
+
+    user = db.session.scalar(db.select(User).where(db.func.lower(User.username) == username.lower()))
+    if user is None:
+        raise click.ClickException(f"没有用户名为“{username}”的账号")
+    password = people.reset_password(None, user)
+    db.session.commit()
+    click.echo(f"{user.username} 的临时密码：{password}")
+    click.echo("首次登录后须修改密码。")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (demo_cli, deadlines_cli, data_cli):
+    for group in (demo_cli, deadlines_cli, data_cli, users_cli):
         app.cli.add_command(group)
 
 

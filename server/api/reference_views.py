@@ -3,7 +3,7 @@ from flask import jsonify, request
 
 from ..auth import auth_required
 from ..extensions import db
-from ..models import ChecklistItem, Community
+from ..models import ChecklistItem, Community, LocationType
 from ..services import points as point_service
 from ..services.reference import load_reference
 from . import bp
@@ -36,8 +36,10 @@ def points():
 def checklists():
     """Active checklist items grouped by location type, in catalogue order."""
     out: dict[str, list] = {}
-    rows = db.session.scalars(db.select(ChecklistItem).where(ChecklistItem.active.is_(True))
-                              .order_by(ChecklistItem.location_type, ChecklistItem.position))
+    rows = db.session.scalars(
+        db.select(ChecklistItem).join(LocationType, LocationType.code == ChecklistItem.location_type)
+        .where(ChecklistItem.active.is_(True), LocationType.active.is_(True))
+        .order_by(LocationType.position, ChecklistItem.position))
     for i in rows:
         out.setdefault(i.location_type, []).append(
             {"code": i.code, "text": i.text, "category": i.category,

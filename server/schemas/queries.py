@@ -1,5 +1,5 @@
 """Query-string schemas: filters and paging of the findings list."""
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
 
 from ..models.findings import STATUSES
 from .fields import DB_ID
@@ -13,6 +13,7 @@ class FindingFilterSchema(Schema):
 
     status = fields.String()
     community_id = fields.Integer(validate=DB_ID)
+    unit_id = fields.Integer(validate=DB_ID)  # the responsible unit of any kind (v1.1)
     location_type = fields.String(validate=validate.Length(max=32))
     item_code = fields.String(validate=validate.Length(max=64))
     point_id = fields.Integer(validate=DB_ID)
@@ -21,6 +22,15 @@ class FindingFilterSchema(Schema):
     from_ = fields.Date(data_key="from")
     to = fields.Date()
     q = fields.String(validate=validate.Length(max=100))
+
+    @post_load
+    def unit_is_community_column(self, data, **kwargs):
+        """unit_id and community_id filter the same column (it holds the unit of any kind)."""
+        if data.get("unit_id") is not None:
+            data["community_id"] = data.pop("unit_id")
+        else:
+            data.pop("unit_id", None)
+        return data
 
     @validates("status")
     def check_status(self, value, **kwargs):

@@ -129,7 +129,10 @@ def ledger_row(f: Finding, letter_number: str | None, digests: dict, ref: Refere
                today: date) -> LedgerRow:
     """Build one row from a finding (with its relations loaded) and its notice letter."""
     item = ref.items.get(f.item_code)
-    community = ref.community_names.get(f.community_id, "") if f.community_id else ""
+    unit = ref.unit_name(f.community_id) or ""
+    # 社区 is the place's community; the responsible unit (社区、专班 or 科室) has its own column.
+    place_community = ref.community_id(f.community_id) or (f.point.community_id if f.point else None)
+    community = ref.unit_name(place_community) or ""
     late_reply, late_rectify = overdue_state(f.status, f.reply_due, f.rectify_due, today)
     overdue = late_reply or late_rectify
     reply = f.reply or {}
@@ -142,14 +145,14 @@ def ledger_row(f: Finding, letter_number: str | None, digests: dict, ref: Refere
         _naive_local(f.found_at),
         f.inspector.display_name if f.inspector else "",
         community,
-        LOCATION_LABELS.get(f.location_type, f.location_type),
+        ref.location_types.get(f.location_type) or LOCATION_LABELS.get(f.location_type, f.location_type),
         _place(f),
         item.category if item else "",
-        item.text if item else f.item_code,
+        f.item_text or (item.text if item else f.item_code),
         f.description or "",
         None,
         SOURCES[bool(f.covert)],
-        " / ".join(x for x in (community, reply.get("responsible") or "",
+        " / ".join(x for x in (unit, reply.get("responsible") or "",
                                reply.get("phone") or "") if x),
         " / ".join(x for x in (_stamp(f.notified_at), letter_number or "") if x),
         f.reply_due,
@@ -249,7 +252,7 @@ def filter_summary(filters: dict, ref: Reference) -> str:
         labels = (STATUS_LABELS.get(s, s) for s in filters["status"].split(","))
         parts.append("状态：" + "、".join(labels))
     if filters.get("community_id") is not None:
-        parts.append("社区：" + ref.community_names.get(filters["community_id"],
+        parts.append("责任单位：" + ref.community_names.get(filters["community_id"],
                                                       str(filters["community_id"])))
     if filters.get("location_type"):
         parts.append("点位类型：" + LOCATION_LABELS.get(filters["location_type"],
