@@ -111,6 +111,26 @@ def load_communities() -> list[tuple[int, str]]:
         .order_by(Community.id))]
 
 
+def load_other_units() -> dict[str, list[tuple[int, str]]]:
+    """(id, name) of the active task forces and offices, by kind (each kind is ranked apart)."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for uid, name, kind in db.session.execute(
+            sa.select(Community.id, Community.name, Community.kind).where(
+                Community.kind != "community", Community.active.is_(True))
+            .order_by(Community.position, Community.id)):
+        out.setdefault(kind, []).append((uid, name))
+    return out
+
+
+def with_units(report: dict, per_kind: dict[str, list[dict]]) -> dict:
+    """Add `units`: every unit's row with its kind, ranked within its kind (communities first)."""
+    rows = [dict(r, unit_id=r["community_id"], kind="community") for r in report["communities"]]
+    for kind, kind_rows in per_kind.items():
+        rows += [dict(r, unit_id=r["community_id"], kind=kind) for r in kind_rows]
+    report["units"] = rows
+    return report
+
+
 def load_findings(since: date, cutoff: datetime, closed_from: datetime | None = None,
                   ) -> list[R.FindingRow]:
     """Findings that can matter to periods from ``since`` up to ``cutoff``, with history.
@@ -222,7 +242,10 @@ def _scoped(report: dict, user) -> dict:
         report["scope"] = {"community_id": None}
         return report
     if user.role == "community" and user.community_id is not None:
-        return R.scope_to_community(report, user.community_id)
+        out = R.scope_to_community(report, user.community_id)
+        if "units" in report:
+            out["units"] = [r for r in report["units"] if r["unit_id"] == user.community_id]
+        return out
     raise ApiError(403, "forbidden", "当前角色无权查看此报表")
 
 
@@ -237,12 +260,15 @@ def build_weekly(user, args, now: datetime | None = None) -> dict:
     with _bulk_objects():
         findings = load_findings(R.previous_period(period).start, cutoff,
                                  closed_from=period.begins)
+        cal, rule = load_reference().calendar, scoring_rule()
         report = R.weekly_report(
-            communities, findings, load_reference().calendar, period, now, scoring_rule(),
+            communities, findings, cal, period, now, rule,
             typical_limit=int(current_app.config.get("REPORT_TYPICAL_PHOTOS",
                                                      R.DEFAULT_TYPICAL_PHOTOS)),
             coverage=load_week_coverage(period.begins, cutoff, communities))
-    return _scoped(report, user)
+        per_kind = {kind: R.weekly_report(units, findings, cal, period, now, rule, 0)["communities"]
+                    for kind, units in load_other_units().items()}
+    return _scoped(with_units(report, per_kind), user)
 
 
 def build_monthly(user, args, now: datetime | None = None) -> dict:
@@ -254,9 +280,11 @@ def build_monthly(user, args, now: datetime | None = None) -> dict:
     cutoff = R.cutoff_of(period, now)
     with _bulk_objects():
         findings = load_findings(R.previous_period(period).start, cutoff)
-        report = R.monthly_report(load_communities(), findings, load_reference().calendar,
-                                  period, now, scoring_rule())
-    return _scoped(report, user)
+        cal, rule = load_reference().calendar, scoring_rule()
+        report = R.monthly_report(load_communities(), findings, cal, period, now, rule)
+        per_kind = {kind: R.monthly_report(units, findings, cal, period, now, rule)["communities"]
+                    for kind, units in load_other_units().items()}
+    return _scoped(with_units(report, per_kind), user)
 
 
 def build_coverage(user, args, now: datetime | None = None) -> dict:

@@ -454,3 +454,29 @@ def test_letters_print_the_contact_from_settings(own_app, own_auth):
     letter = ok(own_auth.get("supervisor", "/api/v1/letters?kind=notice"))["items"][0]
     page = own_auth.get("supervisor", f"/letters/{letter['id']}").get_data(as_text=True)
     assert "王磊" in page and "0432-6200000" in page and "明桦街道创城督导专班" in page
+
+
+def test_reports_rank_each_kind_of_unit_apart(own_app, own_auth, clock):
+    unit = new_unit(own_auth, "市容整治专班")
+    item = ok(own_auth.post("admin", "/api/v1/checklists/street/items", json={
+        "text": "无占道堆放建材", "category": "公共秩序", "limit_days": 3, "unit_id": unit["id"]}), 201)
+    point = demo_point(own_app, "street", "aihua")
+    rec = inspection(point, [result(item["code"], "fail", [upload(own_auth, "inspector")])])
+    ok(own_auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]}))
+    clock.set("2026-11-27T15:00:00+08:00")
+    for kind in ("weekly?week=2026-W48", "monthly?month=2026-11"):
+        report = ok(own_auth.get("supervisor", f"/api/v1/reports/{kind}"))
+        rows = {r["name"]: r for r in report["units"]}
+        assert rows["市容整治专班"]["kind"] == "task_force" and rows["市容整治专班"]["new"] == 1
+        assert sum(r["new"] for r in report["communities"]) == 0  # not counted for 爱华社区
+        assert {r["kind"] for r in report["units"]} == {"community", "task_force"}
+    staff = ok(own_auth.post("admin", "/api/v1/users", json={
+        "username": "srzz", "display_name": "市容专班", "role": "community", "unit_id": unit["id"]}), 201)
+    with own_app.app_context():
+        from server.models import User
+        user = db.session.scalar(sa.select(User).where(User.username == "srzz"))
+        user.must_change_password = False
+        user.set_password("pw", "pbkdf2:sha256:1000")
+        db.session.commit()
+    mine = ok(own_auth.get("srzz", "/api/v1/reports/monthly?month=2026-11"))
+    assert [r["name"] for r in mine["units"]] == ["市容整治专班"] and staff["user"]["community_id"] is None
