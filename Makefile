@@ -68,6 +68,7 @@ bench: $(BIN)/activate pwa/vendor/.stamp
 	$(BIN)/python bench/weekly_report.py
 	$(BIN)/python bench/photo_memory.py
 	$(BIN)/python bench/pwa_bench.py
+	$(BIN)/python bench/points_admin.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules pwa/vendor
