@@ -1,4 +1,5 @@
 /** A finding with the actions this user may take on it: the community's and the task force's. */
+import { loadUnits, unitOptions } from "./units.js";
 import { describe, submitAction } from "./act.js";
 import { processPhoto, storageRoom } from "./camera.js";
 import { findingView } from "./finding-view.js";
@@ -103,12 +104,11 @@ async function supervisorForms(ctx, container, f) {
       (err) => run(ctx, container, f, action, { note: note.value }, [], err), id);
   };
   if (["unassigned", "returned"].includes(f.status)) {
-    const communities = (await ctx.api.get("/api/v1/communities")).features;
-    const select = h("select", { name: "community_id" }, ...communities
-      .filter((c) => c.properties.id !== (f.status === "returned" ? f.community_id : null))
-      .map((c) => h("option", { value: c.properties.id }, c.properties.name)));
+    const units = (await loadUnits(ctx)).filter((u) => u.id !== (f.status === "returned" ? f.unit_id : null));
+    // No unit is preselected: a supervisor picks one on purpose.
+    const select = h("select", { name: "community_id", required: true }, ...unitOptions(units, ["", "请选择责任单位"]));
     const note = h("input", { name: "note", placeholder: "派发说明" });
-    out.push(form(f.status === "returned" ? "改派" : "派发", [field("责任社区", select), field("说明", note)], "派发",
+    out.push(form(f.status === "returned" ? "改派" : "派发", [field("责任单位", select), field("说明", note)], "派发",
       (err) => run(ctx, container, f, "assign", { community_id: Number(select.value), note: note.value }, [], err),
       "assign-form"));
     if (f.status === "returned") out.push(noteForm("驳回回退", "deny_return", "理由", "deny-return-form"));

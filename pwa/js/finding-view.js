@@ -38,7 +38,7 @@ export function findingView(f, { letters = [] } = {}) {
     h("h2", {}, `${f.code} `, statusBadge(f)),
     h("p", { class: "what" }, h("strong", {}, f.item_text), f.description ? `：${f.description}` : ""),
     h("table", { class: "facts" }, h("tbody", {},
-      row("社区", f.community_name || "未派发"),
+      row("责任单位", f.unit_name || f.community_name || "未派发"),
       row("点位", f.point_name || (f.lat !== null ? `${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}` : "")),
       row("发现", `${formatTime(f.found_at)} · ${f.inspector || ""} · ${f.source}`),
       row("答复期限", f.reply_due), row("整改时限", f.rectify_due),

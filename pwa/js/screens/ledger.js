@@ -1,8 +1,9 @@
 /** The problem ledger (问题台账): paged, sortable, filtered; the same filters go to the exports. */
+import { loadUnits, unitOptions } from "../units.js";
 import { statusBadge } from "../finding-view.js";
 import { formatTime, h, render, toast, TYPE_NAMES } from "../ui.js";
 
-const COLUMNS = [["code", "问题编号"], ["found_at", "发现时间"], ["community_id", "社区"], [null, "点位"],
+const COLUMNS = [["code", "问题编号"], ["found_at", "发现时间"], ["community_id", "责任单位"], [null, "点位"],
   [null, "测评条目"], ["status", "状态"], ["reply_due", "答复期限"], ["rectify_due", "整改时限"]];
 let state = { page: 1, sort: "-found_at", filters: {} };
 
@@ -34,12 +35,17 @@ async function exportXlsx(ctx, box) {
 
 export async function show(ctx) {
   const page = await ctx.api.get(`/api/v1/findings?${params({ page: state.page, per_page: 50, sort: state.sort })}`);
-  const communities = (await ctx.api.get("/api/v1/communities")).features;
+  const units = await loadUnits(ctx);
   const f = state.filters;
   const refresh = () => { state.page = 1; show(ctx); };
   const sel = (key, options) => {
     const el = h("select", { id: `l-${key}`, onchange: () => { f[key] = el.value; refresh(); } },
       ...options.map(([v, label]) => h("option", { value: v, selected: (f[key] || "") === v }, label)));
+    return el;
+  };
+  const unitSelect = (key, list) => {
+    const el = h("select", { id: `l-${key}`, onchange: () => { f[key] = el.value; refresh(); } },
+      ...unitOptions(list, ["", "全部"], f[key] || ""));
     return el;
   };
   const date = (key) => {
@@ -55,7 +61,7 @@ export async function show(ctx) {
   render(
     h("h1", {}, "问题台账"),
     h("div", { class: "filters" },
-      h("label", {}, "社区", sel("community_id", [["", "全部"], ...communities.map((c) => [String(c.properties.id), c.properties.name])])),
+      h("label", {}, "责任单位", unitSelect("community_id", units)),
       h("label", {}, "状态", sel("status", [["", "全部"], ["unassigned", "待派发"], ["assigned", "待答复"], ["returned", "待改派"],
         ["replied", "整改中"], ["rectified", "待复查"], ["closed", "已销号"], ["void", "已作废"]])),
       h("label", {}, "类型", sel("location_type", [["", "全部"], ...Object.entries(TYPE_NAMES)])),
@@ -70,7 +76,7 @@ export async function show(ctx) {
       h("thead", {}, h("tr", {}, ...head)),
       h("tbody", {}, ...page.items.map((x) => h("tr", { dataset: { finding: x.id } },
         h("td", {}, h("a", { href: `#/finding/${x.id}` }, x.code)), h("td", {}, formatTime(x.found_at)),
-        h("td", {}, x.community_name || "未派发"), h("td", {}, x.point_name || "未登记点位"),
+        h("td", {}, x.unit_name || x.community_name || "未派发"), h("td", {}, x.point_name || "未登记点位"),
         h("td", {}, x.item_text), h("td", {}, statusBadge(x)), h("td", {}, x.reply_due || ""),
         h("td", {}, x.rectify_due || "")))))),
     h("div", { class: "actions" },

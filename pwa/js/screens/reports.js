@@ -4,6 +4,20 @@ import { h, render } from "../ui.js";
 
 const pct = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 100)}%`);
 
+const KINDS = [["task_force", "专班"], ["office", "科室"]];
+
+/** One weekly table: units of one kind, by rank. */
+function weeklyTable(id, label, rows) {
+  const sorted = rows.slice().sort((a, b) => (a.rank ?? 999) - (b.rank ?? 999));
+  return h("div", { class: "scroll-x" }, h("table", { class: "ledger", id },
+    h("thead", {}, h("tr", {}, ...["排名", label, "新增", "销号", "未销号", "答复逾期", "整改逾期", "按时答复率", "按期结案率", "返工"]
+      .map((t) => h("th", {}, t)))),
+    h("tbody", {}, ...sorted.map((c) => h("tr", {},
+      h("td", {}, c.rank ?? "—"), h("td", {}, c.name), h("td", {}, c.new), h("td", {}, c.closed), h("td", {}, c.open),
+      h("td", {}, c.overdue_replies), h("td", {}, c.overdue_rectifications), h("td", {}, pct(c.on_time_reply_rate)),
+      h("td", {}, pct(c.on_time_close_rate)), h("td", {}, c.rework))))));
+}
+
 export async function show(ctx, week = localWeek()) {
   const month = localMonth();
   const day = localDay();
@@ -13,13 +27,11 @@ export async function show(ctx, week = localWeek()) {
   render(
     h("h1", {}, "报表"),
     h("div", { class: "panel" }, h("h3", {}, "周通报"), h("label", {}, "周次", weekInput),
-      weekly ? h("div", { class: "scroll-x" }, h("table", { class: "ledger", id: "weekly" },
-        h("thead", {}, h("tr", {}, ...["排名", "社区", "新增", "销号", "未销号", "答复逾期", "整改逾期", "按时答复率", "按期结案率", "返工"]
-          .map((t) => h("th", {}, t)))),
-        h("tbody", {}, ...weekly.communities.map((c) => h("tr", {},
-          h("td", {}, c.rank ?? "—"), h("td", {}, c.name), h("td", {}, c.new), h("td", {}, c.closed), h("td", {}, c.open),
-          h("td", {}, c.overdue_replies), h("td", {}, c.overdue_rectifications), h("td", {}, pct(c.on_time_reply_rate)),
-          h("td", {}, pct(c.on_time_close_rate)), h("td", {}, c.rework)))))) : h("p", { class: "muted" }, "暂无数据"),
+      weekly ? weeklyTable("weekly", "社区", weekly.communities) : null,
+      ...(weekly ? KINDS.map(([kind, label]) => {
+        const rows = (weekly.units || []).filter((u) => u.kind === kind);
+        return rows.length ? [h("h4", {}, `${label}（单独排名）`), weeklyTable(`weekly-${kind}`, label, rows)] : [];
+      }).flat() : [h("p", { class: "muted" }, "暂无数据")]),
       h("a", { class: "filebtn", href: `/reports/weekly?week=${week}`, target: "_blank" }, "打印周通报")),
     h("div", { class: "panel" }, h("h3", {}, "月度考评（等次）"),
       h("a", { class: "filebtn", href: `/reports/monthly?month=${month}`, target: "_blank" }, `打印 ${month} 月度考评`)),

@@ -1,7 +1,8 @@
 /** The map of open problems: colour by status and overdue, filters, a side panel per problem. */
+import { loadUnits, unitOptions } from "../units.js";
 import { showFindingPanel } from "../finding-panel.js";
 import { loadLeaflet } from "../map.js";
-import { h, render, TYPE_NAMES } from "../ui.js";
+import { h, render } from "../ui.js";
 
 const COLOURS = { unassigned: "#6e7781", assigned: "#b35900", returned: "#8250df", replied: "#1f6feb",
   rectified: "#0a7f5a", closed: "#17692f", void: "#555555" };
@@ -79,7 +80,7 @@ async function select(id) {
   side.scrollIntoView({ behavior: "smooth", block: "start" });
 }
 
-function filterBar(ctx, checklists, communities) {
+function filterBar(ctx, checklists, units, types) {
   const f = state.filters;
   const sel = (key, options) => {
     const el = h("select", { id: `m-${key}`, onchange: () => { f[key] = el.value; reload(); } },
@@ -90,10 +91,15 @@ function filterBar(ctx, checklists, communities) {
     const el = h("input", { type: "date", id: `m-${key}`, onchange: () => { f[key] = el.value; reload(); } });
     return el;
   };
+  const unitSelect = (list) => {
+    const el = h("select", { id: "m-community_id", onchange: () => { f.community_id = el.value; reload(); } },
+      ...unitOptions(list, ["", "全部"], f.community_id || ""));
+    return el;
+  };
   const items = Object.values(checklists).flat();
   return h("div", { class: "filters" },
-    h("label", {}, "社区", sel("community_id", [["", "全部"], ...communities.map((c) => [String(c.properties.id), c.properties.name])])),
-    h("label", {}, "类型", sel("location_type", [["", "全部"], ...Object.entries(TYPE_NAMES)])),
+    h("label", {}, "责任单位", unitSelect(units)),
+    h("label", {}, "类型", sel("location_type", [["", "全部"], ...types.map((t) => [t.code, t.name])])),
     h("label", {}, "条目", sel("item_code", [["", "全部"], ...items.map((i) => [i.code, i.text.slice(0, 18)])])),
     h("label", {}, "状态", sel("status", [["", "全部未销号"], ["unassigned", "待派发"], ["assigned", "待答复"],
       ["returned", "待改派"], ["replied", "整改中"], ["rectified", "待复查"], ["closed", "已销号"]])),
@@ -102,12 +108,13 @@ function filterBar(ctx, checklists, communities) {
 }
 
 export async function show(ctx) {
-  const [checklists, communities] = await Promise.all([
-    ctx.api.get("/api/v1/checklists"), ctx.api.get("/api/v1/communities").then((c) => c.features)]);
+  const [checklists, communities, units, types] = await Promise.all([
+    ctx.api.get("/api/v1/checklists"), ctx.api.get("/api/v1/communities").then((c) => c.features),
+    loadUnits(ctx), ctx.api.get("/api/v1/location-types").then((t) => t.items.filter((x) => x.active))]);
   state = { ctx, filters: {}, seq: 0 };
   render(
     h("h1", {}, "问题地图"),
-    filterBar(ctx, checklists, communities),
+    filterBar(ctx, checklists, units, types),
     h("p", { class: "muted", id: "map-meta" }),
     h("div", { class: "mapwrap" }, h("div", { id: "smap" }),
       h("aside", { id: "side" }, h("p", { class: "muted" }, "点击地图上的问题查看详情、整改前后照片和处理记录"))),

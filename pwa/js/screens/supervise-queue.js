@@ -7,7 +7,7 @@ function list(items, empty) {
   return h("ul", { class: "list" }, ...items.map((f) => h("li", {},
     h("a", { href: `#/finding/${f.id}`, dataset: { finding: f.id } },
       h("span", {}, h("span", { class: "name" }, `${f.point_name || "未登记点位"}：${f.item_text}`), h("br"),
-        h("span", { class: "muted" }, `${f.code} · ${f.community_name || "未派发"} · ${f.assignment?.detail || ""}`)),
+        h("span", { class: "muted" }, `${f.code} · ${f.unit_name || f.community_name || "未派发"} · ${f.assignment?.detail || ""}`)),
       statusBadge(f)))));
 }
 

@@ -24,7 +24,7 @@ export async function show(ctx) {
     open.length ? h("ul", { class: "list", id: "tasks" }, ...open.map((t) =>
       h("li", {}, h("a", { href: `#/task/${t.id}`, dataset: { finding: t.id } },
         h("span", {}, h("span", { class: "name" }, `${t.point_name || "未登记点位"}：${t.item_text}`), h("br"),
-          h("span", { class: "muted" }, `${t.code} · ${t.community_name || ""} · ${drafts.has(t.id) ? "继续复查" : "待复查"}`)),
+          h("span", { class: "muted" }, `${t.code} · ${t.unit_name || t.community_name || ""} · ${drafts.has(t.id) ? "继续复查" : "待复查"}`)),
         h("span", { class: "dist" }, formatDistance(dist(t)))))))
       : h("p", { class: "muted" }, "暂无待复查的问题"),
   );
