@@ -1,4 +1,5 @@
 /** Reference data (points, checklists) and re-inspection tasks: network first, then the copy on the phone. */
+import { TYPE_NAMES } from "./ui.js";
 
 /**
  * Fetch a JSON resource, keep a copy in IndexedDB, and fall back to that copy offline.
@@ -17,12 +18,25 @@ async function cached(ctx, key, path) {
   }
 }
 
-/** Points (GeoJSON features) and checklists by location type. */
+// Location types are data the admin edits; the built-in names serve until the server's arrive.
+const typeNames = { ...TYPE_NAMES };
+
+/** The Chinese name of a location type. */
+export function typeName(code) {
+  return typeNames[code] || code;
+}
+
+/** Points (GeoJSON features) and checklists by location type (and the location types' names). */
 export async function loadReference(ctx) {
-  const [points, checklists] = await Promise.all([
+  const [points, checklists, types] = await Promise.all([
     cached(ctx, "points", "/api/v1/points"),
     cached(ctx, "checklists", "/api/v1/checklists"),
+    cached(ctx, "location_types", "/api/v1/location-types").catch((err) => {
+      if (err?.name === "AuthError") throw err;
+      return null; // an older copy without types: the built-in names do
+    }),
   ]);
+  for (const t of types?.data?.items || []) typeNames[t.code] = t.name;
   return { points: points.data.features, checklists: checklists.data, fresh: points.fresh && checklists.fresh };
 }
 

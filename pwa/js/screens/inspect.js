@@ -3,8 +3,8 @@
 import { processPhoto, storageRoom } from "../camera.js";
 import { judgeAccuracy } from "../geo.js";
 import { createDraft, queue } from "../outbox.js";
-import { loadReference } from "../refdata.js";
-import { distanceM, formatDistance, formatTime, h, isoNow, render, toast, TYPE_NAMES } from "../ui.js";
+import { loadReference, typeName } from "../refdata.js";
+import { distanceM, formatDistance, formatTime, h, isoNow, render, toast } from "../ui.js";
 
 const REASON_ABOVE_M = 100;
 let view = null;
@@ -27,7 +27,7 @@ async function draftFor(ctx, mode, arg, ref) {
     location_type: point ? point.properties.location_type : arg, started_at: isoNow(),
     lat: null, lon: null, accuracy_m: null, covert: false, note: "", results: [],
   });
-  rec.label = point ? point.properties.name : `此处（${TYPE_NAMES[arg] || arg}）`;
+  rec.label = point ? point.properties.name : `此处（${typeName(arg)}）`;
   await ctx.store.putRecord(rec);
   await ctx.store.setMeta(key, rec.id);
   return rec;
@@ -212,7 +212,7 @@ export async function show(ctx, mode, arg) {
   general.value = rec.body.note.split("；定位说明：")[0].replace(/^定位说明：.*/, "");
   render(
     h("h1", {}, view.placeName),
-    h("p", { class: "muted" }, `${TYPE_NAMES[rec.body.location_type] || rec.body.location_type} · 开始于 ${formatTime(rec.body.started_at)}`),
+    h("p", { class: "muted" }, `${typeName(rec.body.location_type)} · 开始于 ${formatTime(rec.body.started_at)}`),
     rec.errors && Object.keys(rec.errors).length ? h("div", { class: "card errors" }, "服务器未通过：",
       h("ul", {}, ...Object.entries(rec.errors).map(([k, v]) => h("li", {}, `${k}：${v}`)))) : null,
     h("div", { id: "gps", class: "gps" }, "正在定位…"),

@@ -1,12 +1,13 @@
 /** Every record on this phone and its state: 待同步 / 同步中 / 已同步 / 未通过 (with the server's reason). */
 import { ACTION_LABELS } from "../actions.js";
 import { STATE_LABELS } from "../outbox.js";
-import { h, formatTime, render, TYPE_NAMES } from "../ui.js";
+import { typeName } from "../refdata.js";
+import { h, formatTime, render } from "../ui.js";
 
 function title(rec) {
   if (rec.kind === "verification") return `复查：${rec.body.verdict === "pass" ? "通过" : "不通过"}`;
   if (rec.kind === "action") return `${ACTION_LABELS[rec.body.action] || rec.body.action}（问题 ${rec.result?.code || rec.body.finding_id.slice(0, 8)}）`;
-  return rec.label || `${TYPE_NAMES[rec.body.location_type] || "检查"}${rec.body.point_id ? "" : "（未登记点位）"}`;
+  return rec.label || `${typeName(rec.body.location_type) || "检查"}${rec.body.point_id ? "" : "（未登记点位）"}`;
 }
 
 function row(rec) {

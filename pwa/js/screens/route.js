@@ -1,8 +1,8 @@
 /** Today's route: the points to inspect, nearest next, on a map with the inspector's position. */
 import { localDay } from "../clock.js";
 import { drawRouteMap } from "../map.js";
-import { loadReference, orderRoute } from "../refdata.js";
-import { distanceM, formatDistance, h, render, TYPE_NAMES } from "../ui.js";
+import { loadReference, orderRoute, typeName } from "../refdata.js";
+import { distanceM, formatDistance, h, render } from "../ui.js";
 import { judgeAccuracy } from "../geo.js";
 
 let mapHandle = null;
@@ -25,7 +25,7 @@ function listItems(ctx) {
     return h("li", {}, h("a", { href: `#/inspect/point/${p.properties.id}`, dataset: { point: p.properties.id } },
       h("span", {},
         h("span", { class: "name" }, `${done ? "✓ " : ""}${p.properties.name}`), h("br"),
-        h("span", { class: "tag" }, TYPE_NAMES[p.properties.location_type] || p.properties.location_type),
+        h("span", { class: "tag" }, typeName(p.properties.location_type)),
         done ? h("span", { class: "tag" }, "今日已查") : null),
       h("span", { class: "dist" }, fix ? formatDistance(distanceM(fix.lat, fix.lon, lat, lon)) : "")));
   });
@@ -49,7 +49,7 @@ export async function show(ctx) {
             checklists: ref.checklists, visited: await visitedToday(ctx.store) };
   const types = Object.keys(ref.checklists);
   const hereType = h("select", { id: "here-type", "aria-label": "未登记点位类型" },
-    ...types.map((t) => h("option", { value: t }, TYPE_NAMES[t] || t)));
+    ...types.map((t) => h("option", { value: t }, typeName(t))));
   render(
     h("h1", {}, "今日路线"),
     ref.fresh ? null : h("p", { class: "muted" }, "离线：显示上次同步的点位"),
