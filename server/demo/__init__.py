@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 from ..extensions import db
-from ..models import CalendarDay, CalendarYear, Community, Point, Unit, User
+from ..models import CalendarDay, CalendarYear, ChecklistItem, Community, Point, Unit, User
 from ..services.calendar import seed_days, seed_years
 from ..services.catalogue import seed_catalogue
 from ..services.reference import bump_version
@@ -89,6 +89,7 @@ def load_demo(password: str, hash_method: str = "scrypt") -> dict:
         user.set_password(password, hash_method)
         db.session.add(user)
     items = seed_catalogue()["total_items"]
+    _demo_duties(by_code)
     days = seed_calendar()
     bump_version()
     db.session.commit()
@@ -96,6 +97,18 @@ def load_demo(password: str, hash_method: str = "scrypt") -> dict:
             "units": len(by_code), "points": db.session.query(Point).count(),
             "users": db.session.query(User).count(), "checklist_items": items,
             "calendar_rows_added": days}
+
+
+# 责任分工 in the demo: the plan gives railway-safety publicity to 小区环境创建专班 (五(二)5).
+DEMO_DUTIES = {"railway.safety_publicity": "tf_compound_env"}
+
+
+def _demo_duties(units: dict) -> None:
+    """Name the responsible unit of the demo's owned items, unless the office already chose."""
+    for code, unit_code in DEMO_DUTIES.items():
+        item = db.session.get(ChecklistItem, code)
+        if item is not None and item.unit_id is None and unit_code in units:
+            item.unit_id = units[unit_code].id
 
 
 def accounts() -> list[dict]:

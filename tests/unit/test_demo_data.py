@@ -2,6 +2,7 @@
 import itertools
 import json
 import math
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -12,10 +13,19 @@ from geopy.distance import geodesic
 from shapely.geometry import Point, Polygon, shape
 from shapely.ops import unary_union
 
+import shared_schema
+
 DEMO_DIR = Path(__file__).resolve().parents[2] / "server" / "demo"
 COMMUNITY_CODES = {"yongsheng", "hongsheng", "aihua", "yangguang"}
 CORE_TYPES = {"street", "compound", "toilet"}
-ALL_TYPES = CORE_TYPES | {"market", "school"}
+ALL_TYPES = set(shared_schema.load_catalogue()["location_types"])
+# 五(二): the seven 专班 and the leader the work plan names for each; 五(一): the 党委书记.
+TASK_FORCES = {
+    "综合协调专班": "李家军", "宣传舆论专班": "范希征", "人员保障专班": "范希征",
+    "资金和物资保障专班": "刘世国、韩杨", "小区环境创建专班": "刘世国",
+    "未成年人思想道德建设专班": "李家军", "督导检查专班": "姜立晗",
+}
+COMMUNITY_HEADS = {"永胜社区": "宋金兰", "红升社区": "李淑媛", "爱华社区": "苏忆莹", "阳光社区": "郝晶"}
 ROLES = {"inspector", "community", "supervisor", "leader", "admin"}
 CENTRE_LAT, CENTRE_LON = 42.972, 126.741
 EDGE_MARGIN_M = 80.0
@@ -71,6 +81,12 @@ def points():
 def accounts():
     """The demo accounts."""
     return _load("accounts.json")
+
+
+@pytest.fixture(scope="module")
+def units():
+    """The demo responsible units."""
+    return _load("units.json")
 
 
 def test_feature_collection_shape(street):
@@ -141,8 +157,18 @@ def test_point_records(points):
         assert p["name"] and p["address"]
     names = [p["name"] for p in points]
     assert len(names) == len(set(names)), [n for n, c in Counter(names).items() if c > 1]
-    types = Counter(p["location_type"] for p in points)
-    assert types["market"] >= 1 and types["school"] >= 1
+
+
+def test_every_catalogue_location_type_has_a_point(points):
+    """The demo street has at least one point of every location type in the catalogue."""
+    assert {p["location_type"] for p in points} == ALL_TYPES
+
+
+def test_the_v1_points_come_first_unchanged(points):
+    """Tests and browser tests start at 建设街东段背街; the first 47 points are v1's."""
+    first = points[0]
+    assert (first["name"], first["lat"], first["lon"]) == ("建设街东段背街", 42.978301, 126.737935)
+    assert all(p["location_type"] in CORE_TYPES | {"market", "school"} for p in points[:47])
 
 
 def test_core_types_in_every_community(points):
@@ -178,19 +204,36 @@ def test_each_community_has_a_gap_without_points(street, polygons, points):
         assert nearest > GAP_RADIUS_M, (code, round(nearest))
 
 
-def test_accounts_cover_roles_and_communities(accounts):
-    """Accounts cover every role and give each community its own account."""
+def test_units_are_the_communities_and_the_seven_task_forces(units):
+    """units.json holds the four communities and the plan's seven 专班, each with its head."""
+    for u in units:
+        assert set(u) == {"code", "name", "kind", "head", "contact", "phone"}
+        assert re.fullmatch(r"[a-z][a-z0-9_]{0,31}", u["code"]), u
+    assert len({u["code"] for u in units}) == len({u["name"] for u in units}) == len(units)
+    communities = {u["name"]: u["head"] for u in units if u["kind"] == "community"}
+    assert communities == COMMUNITY_HEADS
+    assert {u["code"] for u in units if u["kind"] == "community"} == COMMUNITY_CODES
+    assert {u["name"]: u["head"] for u in units if u["kind"] == "task_force"} == TASK_FORCES
+    assert {u["kind"] for u in units} == {"community", "task_force"}
+
+
+def test_accounts_cover_roles_and_communities(accounts, units):
+    """Accounts cover every role and give each community its own account, and one 专班 too."""
     usernames = [a["username"] for a in accounts]
     assert len(usernames) == len(set(usernames))
     assert {a["role"] for a in accounts} == ROLES
+    kinds = {u["code"]: u["kind"] for u in units}
     for a in accounts:
         assert set(a) == {"username", "display_name", "role", "community"}
         assert a["display_name"]
         if a["role"] == "community":
-            assert a["community"] in COMMUNITY_CODES
+            assert a["community"] in kinds
         else:
             assert a["community"] is None
-    assert {a["community"] for a in accounts if a["role"] == "community"} == COMMUNITY_CODES
+    team = next(a for a in accounts if a["username"] == "zhuanban")
+    assert kinds[team["community"]] == "task_force"
+    assert team["display_name"] == next(u["name"] for u in units if u["code"] == team["community"])
+    assert {a["community"] for a in accounts if a["role"] == "community"} >= COMMUNITY_CODES
     expected = {
         "inspector": ("张伟", "inspector"),
         "inspector2": ("李娜", "inspector"),
@@ -201,3 +244,34 @@ def test_accounts_cover_roles_and_communities(accounts):
     by_name = {a["username"]: a for a in accounts}
     for username, (display, role) in expected.items():
         assert (by_name[username]["display_name"], by_name[username]["role"]) == (display, role)
+
+
+def test_catalogue_has_the_checks_the_work_plan_names():
+    """The places and checks of the plan (三(六), 五(二)5, 七(三)) are in the catalogue."""
+    catalogue = shared_schema.load_catalogue()["location_types"]
+    names = {code: entry["name"] for code, entry in catalogue.items()}
+    assert {"河道沿线", "铁路沿线", "公园广场", "社区文体活动场所", "新时代文明实践所",
+            "新时代文明实践站"} <= set(names.values())
+    texts = {i["code"]: i["text"] for e in catalogue.values() for i in e["items"]}
+    compound = " ".join(t for c, t in texts.items() if c.startswith("compound."))
+    for place in ("出入口", "楼体", "绿地花园", "电梯", "弃管"):
+        assert place in compound, place
+    for theme in ("讲文明树新风", "创建全国文明城市", "新时代文明实践", "邻里相助", "市民守则"):
+        assert theme in compound, theme
+    assert "布局合理" in " ".join(t for c, t in texts.items() if c.startswith("toilet."))
+    assert "铁路安全宣传" in " ".join(t for c, t in texts.items() if c.startswith("railway."))
+
+
+def test_descriptions_cover_the_items_demo_findings_use():
+    """Every item of the types the demo inspects has a full-sentence description that formats."""
+    from server.demo.findings import FINDING_TYPES
+
+    texts = _load("descriptions.json")
+    catalogue = shared_schema.load_catalogue()["location_types"]
+    for ltype in FINDING_TYPES:
+        assert texts["spots"][ltype], ltype
+        for item in catalogue[ltype]["items"]:
+            line = texts["items"][item["code"]].format(where=texts["spots"][ltype][0])
+            assert len(line) > 12 and line.endswith("。") and "{" not in line, item["code"]
+    assert set(texts["items"]) <= {i["code"] for e in catalogue.values() for i in e["items"]}
+    assert texts["fallback"].format(item="无乱堆乱放").endswith("。")
