@@ -1,5 +1,5 @@
 """Time helpers: UTC in storage, Asia/Shanghai at the edges."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -42,6 +42,39 @@ def parse_iso(value: str) -> datetime:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError("naive time")
     return dt.astimezone(timezone.utc)
+
+
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+class TimeOutOfRange(ValueError):
+    """A well-formed time outside what the product accepts (a Chinese message)."""
+
+
+def parse_bounded(value: str, *, max_past: timedelta | None = None, future_ok: bool = False) -> datetime:
+    """The one parser for times a client sends: ISO 8601 with an offset, 2000 … 2100, and unless
+    future_ok not more than 10 minutes ahead of the server (nor more than max_past back).
+
+    ValueError for a malformed time, TimeOutOfRange (a ValueError) for one out of range."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("not a time")
+    raw = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if raw.tzinfo is None or raw.utcoffset() is None:
+        raise ValueError("naive time")
+    if not 2000 <= raw.year <= 2100:  # as written, so the schema's pattern says the same
+        raise TimeOutOfRange("时间须在 2000 年至 2100 年之间")
+    dt = raw.astimezone(timezone.utc)
+    now = utcnow()
+    if not future_ok and dt > now + FUTURE_TOLERANCE:
+        raise TimeOutOfRange("时间晚于服务器当前时间，请检查手机时钟")
+    if max_past is not None and dt < now - max_past:
+        raise TimeOutOfRange(f"时间早于 {max_past.days} 天前，不予接收")
+    return dt
+
+
+def in_range_day(d: date) -> bool:
+    """Whether a calendar date a client sends lies in 2000 … 2100."""
+    return 2000 <= d.year <= 2100
 
 
 class UTCDateTime(TypeDecorator):

@@ -1,11 +1,12 @@
 """Sign in and out."""
 from flask import g, jsonify, session
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, validate
 
 from .. import auth
 from ..errors import ApiError
 from ..idempotency import write_endpoint
 from ..schemas.admin import PasswordChange
+from ..schemas.fields import StrictString
 from ..services import people
 from . import bp, load_body
 
@@ -16,8 +17,8 @@ class LoginSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    username = StrictString(required=True, validate=validate.Length(min=1, max=64))
+    password = StrictString(required=True, validate=validate.Length(min=1, max=128))
 
 
 @bp.post("/auth/login")

@@ -9,7 +9,9 @@ from ..errors import ApiError
 from ..extensions import db
 from ..idempotency import write_endpoint
 from ..models import CalendarDay, CalendarYear
+from ..schemas.fields import StrictString
 from ..services.reference import bump_version, load_reference
+from ..timeutil import in_range_day
 from . import bp, load_body, load_query
 
 class DueQuery(Schema):
@@ -18,7 +20,7 @@ class DueQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    from_ = fields.Date(required=True, data_key="from")
+    from_ = fields.Date(required=True, data_key="from", validate=in_range_day)
     working_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
 
 class YearQuery(Schema):
@@ -35,8 +37,8 @@ class DayUpdate(Schema):
     class Meta:
         unknown = RAISE
 
-    kind = fields.String(required=True, validate=validate.OneOf(["holiday", "workday", "normal"]))
-    name = fields.String(load_default="", validate=validate.Length(max=64))
+    kind = StrictString(required=True, validate=validate.OneOf(["holiday", "workday", "normal"]))
+    name = StrictString(load_default="", validate=validate.Length(max=64))
 
 @bp.get("/calendar/due")
 @auth_required()
@@ -66,6 +68,8 @@ def put_day(day):
         d = date.fromisoformat(day)
     except ValueError:
         raise ApiError(400, "bad_date", "日期格式须为 YYYY-MM-DD") from None
+    if not in_range_day(d):
+        raise ApiError(400, "bad_date", "日期须在 2000 年至 2100 年之间")
     data = load_body(DayUpdate())
     row = db.session.get(CalendarDay, d)
     if data["kind"] == "normal":

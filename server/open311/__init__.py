@@ -1,6 +1,5 @@
 """Open311 GeoReport v2, read-only, in JSON and XML, over the findings ledger."""
 import re
-import re
 from datetime import datetime, timedelta
 from xml.etree import ElementTree as ET
 
@@ -12,7 +11,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import ChecklistItem, Community, Finding
 from ..services.visibility import finding_scope
-from ..timeutil import iso, parse_iso, utcnow
+from ..timeutil import iso, parse_bounded, utcnow
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 MAX_RESULTS = 1000
@@ -75,7 +74,7 @@ def _request_row(f: Finding, items: dict, names: dict) -> dict:
         "service_notice": "", "requested_datetime": iso(f.found_at),
         "updated_datetime": iso(f.updated_at),
         "expected_datetime": f"{f.rectify_due.isoformat()}T23:59:59+08:00" if f.rectify_due else None,
-        "address": f.point.name if f.point else "", "address_id": f.point_id, "zipcode": None,
+        "address": f.point.name if f.point else "", "address_id": str(f.point_id) if f.point_id is not None else None, "zipcode": None,
         "lat": f.lat, "long": f.lon,
         "media_url": request.host_url.rstrip("/") + f"/api/v1/photos/{media}?variant=display"
         if media else None,
@@ -90,9 +89,10 @@ def _time_arg(name: str) -> datetime | None:
     if re.search(r"\d \d{2}:\d{2}$", value):
         value = value[:-6] + "+" + value[-5:]  # an unencoded "+08:00" arrives as " 08:00"
     try:
-        return parse_iso(value)
-    except ValueError:
-        raise ApiError(400, "bad_query", f"{name} 须为带时区的 ISO 8601 时间", {name: "格式不正确"}) from None
+        return parse_bounded(value, future_ok=True)
+    except ValueError:  # malformed, or outside 2000–2100
+        raise ApiError(400, "bad_query", f"{name} 须为 2000–2100 年间带时区的 ISO 8601 时间",
+                       {name: "格式不正确或超出范围"}) from None
 
 
 def _scope():

@@ -12,9 +12,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from shared_schema import load_schema
 
-from ..timeutil import parse_iso, utcnow
+from ..timeutil import TimeOutOfRange, parse_bounded
 
-FUTURE_TOLERANCE = timedelta(minutes=10)
 
 COMMON = load_schema("common")["$defs"]
 
@@ -54,7 +53,13 @@ class ContractSchema(Schema):
 
 
 class OffsetDateTime(_Chinese, fields.Field):
-    """common.json date_time (RFC 3339 with an offset), not more than 10 minutes ahead."""
+    """common.json date_time (RFC 3339 with an offset), 2000 or later, not more than 10 minutes
+    ahead of the server and, when max_past is given, not further back than that."""
+
+    def __init__(self, *, max_past: timedelta | None = None, **kwargs):
+        """Keep the window."""
+        super().__init__(**kwargs)
+        self.max_past = max_past
 
     def _deserialize(self, value, attr, data, **kwargs):
         """Parse and check the time."""
@@ -63,15 +68,11 @@ class OffsetDateTime(_Chinese, fields.Field):
         if not DATE_TIME_RE.search(value):
             raise ValidationError("时间格式不正确，须带时区，如 2026-11-28T09:30:00+08:00")
         try:
-            dt = parse_iso(value)
+            return parse_bounded(value, max_past=self.max_past)
+        except TimeOutOfRange as err:
+            raise ValidationError(str(err)) from None
         except ValueError:
             raise ValidationError("时间格式不正确，须带时区，如 2026-11-28T09:30:00+08:00") from None
-        except OverflowError:  # e.g. 0001-01-01T00:00:00+08:00 has no UTC equivalent
-            raise ValidationError("时间超出可保存的范围") from None
-        # Only the server can check this one (the schema does not know the time of day).
-        if dt > utcnow() + FUTURE_TOLERANCE:
-            raise ValidationError("时间晚于服务器当前时间，请检查手机时钟")
-        return dt
 
 
 class StrictDate(_Chinese, fields.Field):

@@ -2,6 +2,7 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
 
 from ..models.findings import STATUSES
+from ..timeutil import in_range_day
 from .fields import DB_ID
 
 
@@ -19,8 +20,8 @@ class FindingFilterSchema(Schema):
     point_id = fields.Integer(validate=DB_ID)
     overdue = fields.Boolean()
     covert = fields.Boolean()
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = fields.Date(data_key="from", validate=in_range_day)
+    to = fields.Date(validate=in_range_day)
     q = fields.String(validate=validate.Length(max=100))
 
     @post_load

@@ -3,6 +3,8 @@
 They mirror shared_schema/inspection_record, verification_record and sync_push_envelope
 (tests/unit/test_contract_agreement.py checks that both accept the same documents).
 """
+from datetime import timedelta
+
 from marshmallow import ValidationError, validates_schema
 
 from .fields import (COMMON, ITEM_CODE_RE, LOCATION_TYPE_RE, ContractSchema, ListField,
@@ -42,10 +44,10 @@ class InspectionRecordSchema(ContractSchema):
     point_id = db_id(allow_none=True, load_default=None)
     location_type = StrictString(required=True, validate=[length(maximum=32),
                                                           matches(LOCATION_TYPE_RE, "点位类型代码格式不正确")])
-    started_at = OffsetDateTime(required=True)
+    started_at = OffsetDateTime(required=True, max_past=timedelta(days=90))
     lat = StrictFloat(allow_none=True, load_default=None, validate=LAT)
     lon = StrictFloat(allow_none=True, load_default=None, validate=LON)
-    accuracy_m = StrictFloat(allow_none=True, load_default=None, validate=value_range(0))
+    accuracy_m = StrictFloat(allow_none=True, load_default=None, validate=value_range(0, 10000))
     covert = StrictBool(load_default=False)
     note = StrictString(load_default="", validate=length(maximum=NOTE_MAX))
     results = ListField(NestedField(ResultSchema), required=True, validate=length(1, 200))

@@ -1,6 +1,6 @@
 """Receiving and serving evidence photos: validation, storage, derived copies."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Finding, FindingPhoto, Photo, Point, User
-from ..timeutil import parse_iso, to_local
+from ..timeutil import TimeOutOfRange, parse_bounded, to_local
 from .photo_flags import findings_using_photo, refresh_photo_flags
 from .photos import PhotoError, Watermark, inspect_image, make_display, make_thumbnail, sha256_hex
 from .storage import Storage
@@ -28,7 +28,9 @@ def _header_meta(headers) -> dict:
     out: dict = {"taken_at": None, "lat": None, "lon": None, "accuracy_m": None}
     if headers.get("X-Taken-At"):
         try:
-            out["taken_at"] = parse_iso(headers["X-Taken-At"])
+            out["taken_at"] = parse_bounded(headers["X-Taken-At"], max_past=timedelta(days=90))
+        except TimeOutOfRange as err:
+            raise ApiError(422, "invalid_fields", f"X-Taken-At：{err}", {"X-Taken-At": str(err)}) from None
         except ValueError:
             raise ApiError(400, "bad_header", "X-Taken-At 须为带时区的 ISO 8601 时间",
                            {"X-Taken-At": "格式不正确"}) from None
