@@ -10,6 +10,7 @@ import logging
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -23,6 +24,16 @@ from PIL import Image  # noqa: E402
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 HERE = {"latitude": 42.978301, "longitude": 126.737935, "accuracy": 10}
+
+
+
+def wait_until(page, expression: str, timeout: float = 30000):
+    """Poll a JavaScript expression from here (the app's CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(expression)
+        page.wait_for_timeout(50)
 
 
 def verdict(ok: bool) -> str:
@@ -74,7 +85,7 @@ def main() -> None:
 
         page.evaluate("navigator.serviceWorker.ready")
         page.reload()
-        page.wait_for_function("!!navigator.serviceWorker.controller")
+        wait_until(page, "!!navigator.serviceWorker.controller")
         cdp = ctx.new_cdp_session(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
         ctx.set_offline(True)

@@ -7,6 +7,7 @@ from functools import wraps
 from flask import current_app, g, request, session
 
 from .errors import ApiError
+from .security import check_same_origin
 from .extensions import db
 from .models import ApiToken, User
 from .timeutil import utcnow
@@ -48,12 +49,18 @@ def revoke(token: str) -> None:
         db.session.commit()
 
 
+def api_key_allowed() -> bool:
+    """A token in the URL (?api_key=) only reads Open311 or a printable page: URLs end up in
+    logs, histories and Referer headers, so nothing that changes data may take one."""
+    return request.method in ("GET", "HEAD") and not request.path.startswith("/api/")
+
+
 def request_token(allow_cookie: bool) -> str | None:
     """Find the token in the Authorization header, the api_key parameter or the session."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return header[7:].strip() or None
-    if request.args.get("api_key"):
+    if request.args.get("api_key") and api_key_allowed():
         return request.args["api_key"]
     if allow_cookie:
         return session.get("token")
@@ -77,7 +84,10 @@ def auth_required(*roles: str, cookie: bool = False):
         @wraps(view)
         def wrapper(*args, **kwargs):
             allow_cookie = cookie or request.method in ("GET", "HEAD")
-            user = user_for_token(request_token(allow_cookie))
+            token = request_token(allow_cookie)
+            user = user_for_token(token)
+            if user is not None and token == session.get("token") and "Authorization" not in request.headers:
+                check_same_origin()  # the cookie authenticated this request
             if user is None:
                 raise ApiError(401, "unauthorized", "请先登录，或登录已过期")
             if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:

@@ -77,6 +77,14 @@ def in_range_day(d: date) -> bool:
     return 2000 <= d.year <= 2100
 
 
+def check_day_range(d: date) -> None:
+    """A marshmallow validator: a date outside 2000 … 2100 is refused."""
+    if not in_range_day(d):
+        from marshmallow import ValidationError
+
+        raise ValidationError("日期须在 2000 年至 2100 年之间")
+
+
 class UTCDateTime(TypeDecorator):
     """Store aware datetimes as naive UTC; hand them back aware."""
 

@@ -11,7 +11,7 @@ from ..idempotency import write_endpoint
 from ..models import CalendarDay, CalendarYear
 from ..schemas.fields import StrictString
 from ..services.reference import bump_version, load_reference
-from ..timeutil import in_range_day
+from ..timeutil import check_day_range, in_range_day
 from . import bp, load_body, load_query
 
 class DueQuery(Schema):
@@ -20,7 +20,7 @@ class DueQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    from_ = fields.Date(required=True, data_key="from", validate=in_range_day)
+    from_ = fields.Date(required=True, data_key="from", validate=check_day_range)
     working_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
 
 class YearQuery(Schema):

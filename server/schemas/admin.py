@@ -4,6 +4,7 @@ import re
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from ..models.accounts import ROLES
+from ..timeutil import check_day_range
 from ..models.places import UNIT_KIND_NAMES
 from .fields import (NON_BLANK, ContractSchema, ListField, NestedField, StrictBool,
                      StrictFloat, StrictInt, StrictString, db_id, length, matches, one_of,
@@ -186,7 +187,7 @@ class AuditQuery(Schema):
     action = fields.String(validate=length(maximum=32))
     target = fields.String(validate=length(maximum=64))
     actor_id = fields.Integer(validate=value_range(1, 2**31 - 1))
-    from_ = fields.Date(data_key="from", validate=lambda d: 2000 <= d.year <= 2100)
-    to = fields.Date(validate=lambda d: 2000 <= d.year <= 2100)
+    from_ = fields.Date(data_key="from", validate=check_day_range)
+    to = fields.Date(validate=check_day_range)
     page = fields.Integer(load_default=1, validate=value_range(1, 100000))
     per_page = fields.Integer(load_default=50, validate=value_range(1, 200))

@@ -2,7 +2,7 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
 
 from ..models.findings import STATUSES
-from ..timeutil import in_range_day
+from ..timeutil import check_day_range
 from .fields import DB_ID
 
 
@@ -20,8 +20,8 @@ class FindingFilterSchema(Schema):
     point_id = fields.Integer(validate=DB_ID)
     overdue = fields.Boolean()
     covert = fields.Boolean()
-    from_ = fields.Date(data_key="from", validate=in_range_day)
-    to = fields.Date(validate=in_range_day)
+    from_ = fields.Date(data_key="from", validate=check_day_range)
+    to = fields.Date(validate=check_day_range)
     q = fields.String(validate=validate.Length(max=100))
 
     @post_load

@@ -420,7 +420,7 @@ def _load_oriented(data: bytes, long_edge: int) -> tuple[Image.Image, bytes | No
             # the result, and rotating the small image avoids a full-size copy.
             img.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
             oriented = ImageOps.exif_transpose(img)  # drops the Orientation tag
-        return _to_rgb(oriented), icc
+        return _in_srgb(_to_rgb(oriented), icc), None
     except PhotoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -429,13 +429,32 @@ def _load_oriented(data: bytes, long_edge: int) -> tuple[Image.Image, bytes | No
         raise _corrupt() from exc
 
 
-def _save_jpeg(img: Image.Image, quality: int, icc: bytes | None) -> bytes:
-    """Encode as baseline JPEG with no EXIF (the ICC profile is kept for colour)."""
+MAX_ICC_BYTES = 1 << 20  # real camera profiles are a few KB; a larger one is not worth decoding
+
+
+def _in_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
+    """Convert from the photo's own colour profile to sRGB, so derived copies need none.
+
+    A profile that is huge or unreadable is ignored (the pixels are taken as sRGB): derived
+    copies never carry an uploaded profile, whatever its size (a 15 MB one once rode along)."""
+    if not icc or len(icc) > MAX_ICC_BYTES:
+        return img
+    try:
+        from PIL import ImageCms
+
+        source = ImageCms.ImageCmsProfile(BytesIO(icc))
+        return ImageCms.profileToProfile(img, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    except Exception:  # littlecms refuses many malformed profiles in many ways
+        log.debug("unusable ICC profile ignored", exc_info=True)
+        return img
+
+
+def _save_jpeg(img: Image.Image, quality: int, icc: bytes | None = None) -> bytes:
+    """Encode as baseline JPEG with no EXIF, no ICC profile (the pixels are sRGB) and no comment."""
     out = BytesIO()
-    params = {"quality": quality}
-    if icc:
-        params["icc_profile"] = icc
-    img.save(out, "JPEG", **params)
+    img.info.pop("comment", None)
+    img.info.pop("icc_profile", None)
+    img.save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 

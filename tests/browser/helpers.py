@@ -21,14 +21,30 @@ def jpeg_file(tmp_path: Path, name: str = "scene.jpg", size=(3000, 2000), color=
     return str(path)
 
 
+def wait_for(page, expression: str, timeout: float = 30000, arg=None):
+    """Wait until a JavaScript expression (or function) is truthy; return its value.
+
+    Playwright's wait_for_function polls by evaluating the expression as a string inside the
+    page, which the app's Content-Security-Policy (no unsafe-eval) forbids; page.evaluate goes
+    through the DevTools protocol instead, so the tests poll from here and the CSP stays on."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(100)
+
+
 def controlled_page(context, path: str = "/"):
     """Open the app and reload once so the service worker controls the page."""
     page = context.new_page()
     page.goto(path)
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)")
+    wait_for(page, "navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)")
     page.evaluate("navigator.serviceWorker.ready")
     page.reload()
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    wait_for(page, "!!navigator.serviceWorker.controller")
     return page
 
 

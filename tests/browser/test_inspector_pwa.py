@@ -4,7 +4,7 @@ import re
 from tests.helpers.flow import finding_in
 
 from tests.browser.helpers import (controlled_page, jpeg_file, outbox, phone_photo_sha256, queued,
-                                   record_inspection, server_counts, sign_in, wait_synced)
+                                   record_inspection, server_counts, sign_in, wait_for, wait_synced)
 
 
 def test_the_app_installs_and_reloads_offline(phone):
@@ -134,15 +134,15 @@ def test_a_reinspection_recorded_offline_closes_the_finding_after_sync(app, auth
     phone.set_offline(True)
     page.goto(f"/#/task/{fid}")
     page.wait_for_selector("#verify-pass")
-    page.wait_for_function("[...document.querySelectorAll('.pair img')].every((i) => i.complete)")
+    wait_for(page, "[...document.querySelectorAll('.pair img')].every((i) => i.complete)")
     widths = page.eval_on_selector_all(".pair img", "(imgs) => imgs.map((i) => i.naturalWidth)")
     assert len(widths) == 2 and all(w > 0 for w in widths)  # before and after, shown offline
     page.locator("input[type=file]").set_input_files(jpeg_file(tmp_path, "check.jpg", color=(30, 160, 90)))
     page.wait_for_selector("#verify-photos img")
     page.fill("#verify-note", "已整改到位")
     page.click("#verify-pass")
-    page.wait_for_function("location.hash === '#/tasks'")
-    page.wait_for_function("document.getElementById('outbox-count').textContent === '1'")
+    wait_for(page, "location.hash === '#/tasks'")
+    wait_for(page, "document.getElementById('outbox-count').textContent === '1'")
     assert queued(page) == 1
     assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "rectified"
     phone.set_offline(False)

@@ -1,7 +1,7 @@
 """For the field: GPS warnings, storage limits, sign-out guard, map without tiles, small screens, updates."""
 import server.pwa as pwa
 from tests.helpers.images import make_jpeg
-from tests.browser.helpers import controlled_page, jpeg_file, outbox, queued, record_inspection, sign_in
+from tests.browser.helpers import controlled_page, jpeg_file, outbox, queued, record_inspection, sign_in, wait_for
 
 
 def _context(new_context, accuracy):
@@ -46,7 +46,7 @@ def test_far_from_the_chosen_point_warns(phone, tmp_path):
     page.wait_for_timeout(500)
     page.locator("#route-list li a").last.click()
     page.wait_for_selector(".item")
-    page.wait_for_function("document.getElementById('gps').textContent.includes('距所选点位')")
+    wait_for(page, "document.getElementById('gps').textContent.includes('距所选点位')")
 
 
 def test_a_nearly_full_phone_refuses_new_photos_and_keeps_what_is_saved(new_context, tmp_path):
@@ -113,7 +113,7 @@ def test_a_new_version_offers_a_reload(phone, monkeypatch):
     page.wait_for_selector("#update-banner:not([hidden])", timeout=15000)
     with page.expect_navigation():
         page.click("#update-reload")
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    wait_for(page, "!!navigator.serviceWorker.controller")
     assert page.evaluate("caches.keys()") and f"shell-{'f' * 16}" in page.evaluate("caches.keys()")
 
 

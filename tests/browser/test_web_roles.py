@@ -1,5 +1,5 @@
 """Community and supervision in the browser: reply, rectify with a photo, the map, verify from the desk."""
-from tests.browser.helpers import SHOTS, jpeg_file
+from tests.browser.helpers import SHOTS, jpeg_file, wait_for
 from tests.helpers.flow import REPLY, finding_in
 
 
@@ -48,7 +48,7 @@ def test_the_supervision_map_shows_a_finding_and_a_verify_takes_it_off(app, auth
     page.goto("/#/s/map")
     page.wait_for_selector("#smap")
     # Zoom to the finding so it is drawn as itself, not inside a cluster.
-    page.wait_for_function("!!window.__supervisionMap")
+    wait_for(page, "!!window.__supervisionMap")
     page.evaluate(f"""() => new Promise((resolve) => {{
         const map = window.__supervisionMap; map.once('moveend', () => setTimeout(resolve, 600));
         map.setView([{f['lat']}, {f['lon']}], 18); }})""")
@@ -82,7 +82,7 @@ def test_an_overdue_finding_is_red_on_the_map(app, auth, desk, clock):
     page = ctx.new_page()
     sign_in_desk(page, "supervisor")
     page.goto("/#/s/map")
-    page.wait_for_function("!!window.__supervisionMap")
+    wait_for(page, "!!window.__supervisionMap")
     page.evaluate(f"""() => new Promise((resolve) => {{ const map = window.__supervisionMap;
         map.once('moveend', () => setTimeout(resolve, 600)); map.setView([{f['lat']}, {f['lon']}], 18); }})""")
     dot = page.wait_for_selector(f".marker-dot[data-finding='{fid}']")
@@ -103,7 +103,7 @@ def test_the_ledger_filters_and_exports_to_excel_with_progress(app, auth, desk, 
     page.wait_for_selector("#ledger tbody tr")
     aihua = str(auth.get("supervisor", f"/api/v1/findings/{mine[0]}").json["community_id"])
     page.select_option("#l-community_id", aihua)
-    page.wait_for_function("document.querySelector('#ledger-total').textContent.startsWith('共 2 条')")
+    wait_for(page, "document.querySelector('#ledger-total').textContent.startsWith('共 2 条')")
     page.click("#export-xlsx")
     link = page.wait_for_selector("#download", timeout=30000)
     assert "2 条" in link.inner_text()
@@ -146,7 +146,7 @@ def test_a_community_rectifies_offline_on_site_and_it_lands_once_online(app, aut
     page.wait_for_selector(f"#findings [data-finding='{fid}']")
     page.evaluate("navigator.serviceWorker.ready")
     page.reload()
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    wait_for(page, "!!navigator.serviceWorker.controller")
     page.wait_for_selector(f"#findings [data-finding='{fid}']")
     ctx.set_offline(True)
     page.click(f"#findings [data-finding='{fid}']")
@@ -155,11 +155,11 @@ def test_a_community_rectifies_offline_on_site_and_it_lands_once_online(app, aut
     page.wait_for_selector("#after-photos img")
     page.fill("#rectify-form [name=note]", "已清理")
     page.click("#rectify-form button[type=submit]")
-    page.wait_for_function("document.getElementById('outbox-count').textContent === '1'")
+    wait_for(page, "document.getElementById('outbox-count').textContent === '1'")
     assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "replied"
     ctx.set_offline(False)
     page.click("#sync-button")
-    page.wait_for_function("document.getElementById('outbox-count').textContent === '0'", timeout=20000)
+    wait_for(page, "document.getElementById('outbox-count').textContent === '0'", timeout=20000)
     f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
     assert f["status"] == "rectified" and [p["stage"] for p in f["photos"]] == ["before", "after"]
     assert [h["action"] for h in f["history"]].count("rectify") == 1
@@ -201,3 +201,32 @@ def test_the_reports_screen_follows_the_servers_day_when_the_phone_clock_is_wron
     page.wait_for_selector("#weekly tbody tr")
     assert page.input_value("#week") == "2026-W48"  # the server says 2026-11-27
     assert page.locator("a[href='/reports/monthly?month=2026-11']").count() == 1
+
+
+CSP_WATCH = """window.__csp = []; document.addEventListener('securitypolicyviolation',
+    (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
+
+
+def test_every_screen_runs_under_the_content_security_policy(app, auth, desk, clock):
+    fid = finding_in(app, auth, "rectified", community="yongsheng")
+    ctx = desk()
+    ctx.add_init_script(CSP_WATCH)
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    seen = []
+    for hash_ in ("#/s/map", "#/s/queue", "#/s/ledger", "#/s/reports", f"#/finding/{fid}", "#/me"):
+        page.goto("/" + hash_)
+        page.wait_for_selector("#view > *")
+        page.wait_for_load_state("networkidle")
+        seen += page.evaluate("window.__csp")
+    letter = auth.get("supervisor", "/api/v1/letters").json["items"][0]
+    page.goto(f"/letters/{letter['id']}")
+    page.wait_for_selector("button[data-print]")
+    seen += page.evaluate("window.__csp")
+    assert page.evaluate("typeof window.__csp") == "object" and seen == []
+    policy = page.evaluate("fetch('/').then((r) => r.headers.get('Content-Security-Policy'))")
+    assert "script-src 'self';" in policy
+    # The watcher does see a violation: an inline script is blocked and reported.
+    page.evaluate("document.body.append(Object.assign(document.createElement('script'), {textContent: 'window.x = 1'}))")
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.x") is None and page.evaluate("window.__csp").__len__() == 1

@@ -1,0 +1,172 @@
+"""The outside probe's findings, replayed: each now gets a 4xx or the safe answer (issue 10)."""
+from io import BytesIO
+
+import pytest
+from PIL import Image
+
+from tests.helpers.flow import finding_in, upload
+from tests.helpers.images import make_jpeg
+from tests.helpers.records import demo_point, inspection, new_id, result
+
+PAGES = ["/", "/api/v1/points", "/open311/v2/services.json", "/api/openapi.json"]
+
+
+# --------------------------------------------------------------------------- headers, cookies, CSRF
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_answer_carries_the_security_headers(auth, path):
+    r = auth.get("inspector", path)
+    csp = r.headers["Content-Security-Policy"]
+    script = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script and "frame-ancestors 'none'" in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "same-origin" and r.headers["X-Frame-Options"] == "DENY"
+    r.close()
+
+
+def test_printable_pages_and_errors_carry_them_too(app, auth, clock):
+    finding_in(app, auth, "assigned")
+    letter = auth.get("supervisor", "/api/v1/letters").json["items"][0]
+    for r in (auth.get("supervisor", f"/letters/{letter['id']}"),
+              auth.get("supervisor", "/reports/weekly?week=2026-W48"),
+              auth.client.get("/api/v1/findings")):
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+    page = auth.get("supervisor", f"/letters/{letter['id']}").get_data(as_text=True)
+    assert "onclick" not in page and 'src="/js/print.js"' in page
+
+
+def _session_cookie(resp) -> str:
+    """The Set-Cookie header of the session."""
+    return next(v for v in resp.headers.getlist("Set-Cookie") if v.startswith("session="))
+
+
+def test_the_session_cookie_is_lax_httponly_and_secure_over_https(app):
+    plain = app.test_client().post("/api/v1/auth/login", json={"username": "leader", "password": "pw"})
+    cookie = _session_cookie(plain)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    tls = app.test_client().post("/api/v1/auth/login", json={"username": "leader", "password": "pw"},
+                                 base_url="https://cc.example")
+    assert "Secure" in _session_cookie(tls)
+
+
+def test_a_cross_site_post_with_the_cookie_is_refused(app):
+    client = app.test_client()
+    assert client.post("/api/v1/auth/login", json={"username": "leader", "password": "pw"}).status_code == 200
+    # What curl or a page elsewhere sends: the cookie, no Origin or a foreign one.
+    r = client.post("/api/v1/auth/logout")
+    assert r.status_code == 403 and r.json["error"]["code"] == "cross_site_request"
+    assert client.post("/api/v1/auth/logout", headers={"Origin": "https://evil.example"}).status_code == 403
+    assert client.get("/api/v1/auth/me").status_code == 200  # still signed in
+    assert client.post("/api/v1/auth/logout", headers={"Origin": "http://localhost"}).status_code == 200
+
+
+# --------------------------------------------------------------------------- tokens in URLs
+
+def test_api_key_only_reads_open311_and_printable_pages(app, auth, clock):
+    token = auth.token("supervisor")
+    fresh = app.test_client()  # no cookie: only the URL's token
+    assert fresh.post(f"/api/v1/exports?api_key={token}", json={"format": "csv"}).status_code == 401
+    assert fresh.get(f"/api/v1/findings?api_key={token}").status_code == 401
+    assert fresh.get(f"/open311/v2/requests.json?api_key={token}").status_code == 200
+    assert fresh.get(f"/reports/weekly?week=2026-W48&api_key={token}").status_code == 200
+
+
+# --------------------------------------------------------------------------- crafted input
+
+DEEP = "[" * 1000 + "]" * 1000
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/sync/push", "/api/v1/units"])
+def test_json_nested_a_thousand_deep_is_a_400(auth, path):
+    headers = {"Content-Type": "application/json"}
+    if path != "/api/v1/auth/login":
+        headers.update(auth.headers("admin"))
+    r = auth.client.post(path, data=DEEP, headers=headers)
+    assert r.status_code == 400 and r.json["error"]["code"] == "json_too_deep"
+    ok = auth.client.post("/api/v1/auth/login", data='{"username": [[[["x"]]]], "password": "p"}',
+                          headers={"Content-Type": "application/json"})
+    assert ok.status_code == 422  # shallow nesting reaches the schema
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/findings?from=0001-01-01", "/api/v1/findings?to=9999-12-31",
+    "/api/v1/ledger.csv?from=0001-01-01", "/api/v1/ledger.xlsx?from=0001-01-01",
+    "/api/v1/map/findings?bbox=126.7,42.9,126.8,43.0&zoom=14&from=0001-01-01",
+    "/api/v1/calendar/due?from=9999-12-31&working_days=100",
+    "/open311/v2/requests.json?start_date=0001-01-01T00:00:00%2B08:00",
+    "/open311/v2/requests.json?end_date=9999-12-31T23:59:59Z",
+])
+def test_absurd_dates_in_queries_are_400(auth, url):
+    r = auth.get("supervisor", url)
+    assert r.status_code == 400, (url, r.status_code, r.get_data(as_text=True)[:200])
+
+
+def test_absurd_dates_in_an_export_request_are_4xx(auth):
+    r = auth.post("supervisor", "/api/v1/exports", json={"format": "xlsx", "filters": {"from": "0001-01-01"}})
+    assert 400 <= r.status_code < 500
+
+
+@pytest.mark.parametrize("taken_at", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59+08:00",
+                                      "1999-12-31T23:00:00+08:00", "2026-01-01T09:00:00+08:00"])
+def test_a_photo_time_out_of_range_is_422_and_nothing_stored(auth, clock, taken_at):
+    pid = new_id()
+    r = auth.put("inspector", f"/api/v1/photos/{pid}", data=make_jpeg(64, 64),
+                 headers={"Content-Type": "image/jpeg", "X-Taken-At": taken_at})
+    assert r.status_code == 422 and "X-Taken-At" in r.json["error"]["fields"]
+    assert auth.get("inspector", f"/api/v1/photos/{pid}").status_code == 404
+
+
+@pytest.mark.parametrize("change", [{"started_at": "1900-01-01T09:00:00+08:00"},
+                                    {"started_at": "2026-08-01T09:00:00+08:00"},  # 118 days back
+                                    {"accuracy_m": 1e308}, {"accuracy_m": 10001}])
+def test_absurd_record_values_are_rejected(app, auth, clock, change):
+    rec = inspection(demo_point(app), [result("street.clutter", "fail", [new_id()])])
+    rec.update(change)
+    r = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]})
+    assert r.json["results"][0]["status"] == "rejected", r.json
+
+
+def test_nul_characters_are_422_on_every_database(auth):
+    r = auth.client.post("/api/v1/auth/login", json={"username": "ad\x00min", "password": "pw"})
+    assert r.status_code == 422
+    r = auth.put("admin", "/api/v1/calendar/days/2027-10-08", json={"kind": "holiday", "name": "国\x00庆"})
+    assert r.status_code == 422
+
+
+# --------------------------------------------------------------------------- photos
+
+def test_a_huge_icc_profile_never_reaches_the_derived_copies(auth):
+    img = Image.new("RGB", (64, 64), (120, 40, 40))
+    out = BytesIO()
+    img.save(out, "JPEG", icc_profile=b"\x00" * (15 * 1024 * 1024), comment=b"hello")
+    pid = new_id()
+    r = auth.put("inspector", f"/api/v1/photos/{pid}", data=out.getvalue(), headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 201
+    for variant in ("thumb", "display"):
+        copy = auth.get("inspector", f"/api/v1/photos/{pid}?variant={variant}").data
+        assert len(copy) < 200_000
+        with Image.open(BytesIO(copy)) as im:
+            assert "icc_profile" not in im.info and "comment" not in im.info
+
+
+def test_a_real_colour_profile_is_converted_to_srgb(auth):
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    img = Image.new("RGB", (64, 64), (10, 200, 30))
+    out = BytesIO()
+    img.save(out, "JPEG", icc_profile=profile)
+    pid = upload_with(auth, out.getvalue())
+    with Image.open(BytesIO(auth.get("inspector", f"/api/v1/photos/{pid}?variant=thumb").data)) as im:
+        assert "icc_profile" not in im.info
+        r, g, b = im.getpixel((32, 32))
+        assert g > 150 and r < 60  # the colour survives the conversion
+
+
+def upload_with(auth, data: bytes) -> str:
+    """PUT bytes as the inspector; return the id."""
+    pid = new_id()
+    r = auth.put("inspector", f"/api/v1/photos/{pid}", data=data, headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return pid
