@@ -4,12 +4,14 @@ import secrets
 from datetime import timedelta
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import current_app, g, request, session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import ApiError
-from .security import check_same_origin
 from .extensions import db
-from .models import ApiToken, User
+from .models import ApiToken, LoginFailure, User
+from .security import check_same_origin
 from .timeutil import utcnow
 
 
@@ -27,11 +29,65 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(username: str, password: str) -> tuple[str, User]:
-    """Check credentials and issue a new token; raise 401 on failure."""
-    user = db.session.scalar(db.select(User).filter_by(username=username))
-    if user is None or not user.active or not user.check_password(password):
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_USER_FAILURES = 5  # per username (also unknown ones) in the window
+MAX_ADDRESS_FAILURES = 30  # per client address in the window
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_check(password: str) -> None:
+    """Spend the time a real password check takes, so an unknown username answers as slowly."""
+    if "scrypt" not in _DUMMY_HASH:
+        _DUMMY_HASH["scrypt"] = generate_password_hash(secrets.token_hex(8))
+    check_password_hash(_DUMMY_HASH["scrypt"], password)
+
+
+def _throttle_keys(username: str, address: str | None) -> list[tuple[str, int]]:
+    """The throttle keys of an attempt, each with its limit."""
+    keys = [(f"user:{username.lower()}"[:160], MAX_USER_FAILURES)]
+    if address:
+        keys.append((f"addr:{address}"[:160], MAX_ADDRESS_FAILURES))
+    return keys
+
+
+def _locked_for(keys: list[tuple[str, int]], now) -> int:
+    """Seconds until the attempt may be made, 0 when it may be made now."""
+    since = now - THROTTLE_WINDOW
+    wait = 0
+    for key, limit in keys:
+        times = list(db.session.scalars(db.select(LoginFailure.at).where(
+            LoginFailure.key == key, LoginFailure.at > since).order_by(LoginFailure.at.desc())
+            .limit(limit)))
+        if len(times) >= limit:  # the oldest of the last `limit` failures must leave the window
+            wait = max(wait, int((times[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1)
+    return wait
+
+
+def _fail(keys: list[tuple[str, int]], now) -> None:
+    """Record a failure under each key (and forget failures older than the window)."""
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at <= now - THROTTLE_WINDOW))
+    db.session.add_all(LoginFailure(key=key, at=now) for key, _ in keys)
+    db.session.commit()
+
+
+def login(username: str, password: str, address: str | None = None) -> tuple[str, User]:
+    """Check credentials and issue a new token; 401 on failure, 429 while throttled.
+
+    After 5 failures for a username (known or not) or 30 from an address within 15 minutes,
+    every attempt, even with the right password, answers 429 with Retry-After."""
+    now = utcnow()
+    keys = _throttle_keys(username, address)
+    wait = _locked_for(keys, now)
+    if wait:
+        raise ApiError(429, "too_many_attempts", f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试",
+                       headers={"Retry-After": str(wait)})
+    user = db.session.scalar(db.select(User).where(sa.func.lower(User.username) == username.lower()))
+    if user is None:
+        _dummy_check(password)
+    if user is None or not user.check_password(password) or not user.active:
+        _fail(keys, now)
         raise ApiError(401, "bad_credentials", "用户名或密码错误")
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == keys[0][0]))
     token = secrets.token_urlsafe(32)
     user.last_login_at = utcnow()
     days = current_app.config["TOKEN_DAYS"]

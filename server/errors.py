@@ -22,7 +22,7 @@ class ApiError(Exception):
     """An error answered to the client with a status, a stable code and a Chinese message."""
 
     def __init__(self, status: int, code: str | None = None, message: str | None = None,
-                 fields: dict | None = None):
+                 fields: dict | None = None, headers: dict | None = None):
         """Fill in defaults for the status when code or message are not given."""
         default_code, default_message = MESSAGES.get(status, ("error", "出错了"))
         super().__init__(message or default_message)
@@ -30,6 +30,7 @@ class ApiError(Exception):
         self.code = code or default_code
         self.message = message or default_message
         self.fields = fields or {}
+        self.headers = headers or {}
 
 
 def flatten_messages(messages, prefix: str = "") -> dict:
@@ -70,7 +71,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(err: ApiError):
         """Answer an ApiError."""
-        return jsonify(error_body(err.status, err.code, err.message, err.fields)), err.status
+        return (jsonify(error_body(err.status, err.code, err.message, err.fields)), err.status,
+                err.headers)
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(err: ValidationError):

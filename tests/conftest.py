@@ -54,8 +54,8 @@ def _schema(database_url, tmp_path_factory):
     return database_url
 
 
-MUTABLE = ("audit_log", "settings", "exports", "change_log", "idempotency_records", "verifications", "finding_events",
-           "finding_photos", "findings", "letters", "inspection_results", "inspections",
+MUTABLE = ("login_failures", "audit_log", "settings", "exports", "change_log",
+           "idempotency_records", "verifications", "finding_events", "finding_photos", "findings", "letters", "inspection_results", "inspections",
            "photos", "counters", "api_tokens")
 
 

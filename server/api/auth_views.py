@@ -1,5 +1,5 @@
 """Sign in and out."""
-from flask import g, jsonify, session
+from flask import g, jsonify, request, session
 from marshmallow import RAISE, Schema, validate
 
 from .. import auth
@@ -25,7 +25,7 @@ class LoginSchema(Schema):
 def login():
     """Check credentials; answer a bearer token and set the page session cookie."""
     data = load_body(LoginSchema())
-    token, user = auth.login(data["username"], data["password"])
+    token, user = auth.login(data["username"], data["password"], request.remote_addr)
     session.clear()
     session["token"] = token
     session.permanent = True

@@ -1,5 +1,5 @@
 """Database models, one module per area; imported here so Alembic sees them all."""
-from .accounts import ApiToken, User
+from .accounts import ApiToken, LoginFailure, User
 from .calendar import CalendarDay, CalendarYear
 from .exports import Export
 from .findings import Finding, FindingEvent, FindingPhoto
@@ -11,7 +11,7 @@ from .photos import Photo
 from .system import ChangeLog, Counter, IdempotencyRecord
 
 __all__ = [
-    "ApiToken", "User", "CalendarDay", "CalendarYear", "Export", "Finding", "FindingEvent",
+    "ApiToken", "LoginFailure", "User", "CalendarDay", "CalendarYear", "Export", "Finding", "FindingEvent",
     "FindingPhoto", "Inspection", "InspectionResult", "Verification", "Letter", "ChecklistItem",
     "Community", "Point", "Unit", "LocationType", "Setting", "AuditEntry", "Photo", "ChangeLog", "Counter", "IdempotencyRecord",
 ]

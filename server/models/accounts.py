@@ -63,3 +63,14 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user = relationship("User")
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in, kept 15 minutes for throttling (keys: the username and the address).
+
+    In the database, so every worker process sees the same count."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(160), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -26,4 +26,7 @@ class Photo(db.Model):
     exif_lat: Mapped[float | None]
     exif_lon: Mapped[float | None]
     uploaded_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # A 64-bit difference hash of the picture (16 hex digits), None for a picture too flat to
+    # tell apart: near-identical re-encodings of one photo share (almost) the same hash.
+    phash: Mapped[str | None] = mapped_column(sa.String(16))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from .deadlines import start_clocks
 from .events import add_event, log_finding
 from .letters import issue_notice, issue_reply_letter
 from .lifecycle import TransitionError, plan, target_of
+from .photo_flags import refresh_photo_flags
 from .reference import Reference
 
 
@@ -61,6 +62,17 @@ def _uploaded_photos(finding: Finding, user: User, photo_ids: list[str], after_n
     if after_notice and finding.notified_at and not any(
             p.received_at >= finding.notified_at for p in photos.values()):
         raise _invalid("photo_ids", "至少需要一张在整改通知下发后拍摄上传的照片")
+
+
+def _own_photos(user: User, photo_ids: list[str]) -> None:
+    """A re-inspection rests on photos its actor took: one uploaded by anyone else is refused
+    (photos not uploaded yet arrive later from the same phone, under the same account)."""
+    if not photo_ids:
+        return
+    foreign = list(db.session.scalars(db.select(Photo.id).where(
+        Photo.id.in_(photo_ids), Photo.uploaded_by != user.id)))
+    if foreign:
+        raise _invalid("photo_ids", "复查只能使用本人拍摄上传的照片")
 
 
 def apply_action(finding: Finding, user: User, payload: dict, at: datetime,
@@ -118,6 +130,7 @@ def apply_action(finding: Finding, user: User, payload: dict, at: datetime,
     elif action in ("verify", "reject"):
         if photos and not via_sync:
             _uploaded_photos(finding, user, photos, after_notice=False)
+        _own_photos(user, photos)
         if user.role == "inspector" and not photos:
             raise _invalid("photo_ids", "现场复查须附照片")
         _link_photos(finding, photos, "verify")
@@ -128,6 +141,9 @@ def apply_action(finding: Finding, user: User, payload: dict, at: datetime,
             finding.rectified_at = None
     finding.status = target_of(t, before)
     add_event(finding, user.id, action, before, at, note=note, data=extra, photo_ids=photos)
+    if photos:
+        db.session.flush()
+        refresh_photo_flags([finding])  # whenever a photo is linked, not only on upload
     if action == "reply":
         _reply_letter(finding, ref, at)
     return finding

@@ -21,6 +21,31 @@ def _exif_disagrees(photo: Photo, finding: Finding) -> bool:
     return False
 
 
+NEAR_BITS = 6  # dHash bits two uploads of one picture may differ by (re-encoding, resizing)
+
+
+def _near(a: str | None, b: str | None) -> bool:
+    """Whether two perceptual hashes are of (nearly) the same picture."""
+    return a is not None and b is not None and bin(int(a, 16) ^ int(b, 16)).count("1") <= NEAR_BITS
+
+
+def _reused(link: tuple, photo: Photo, others: list[tuple]) -> bool:
+    """Whether a linked photo shows what another link already showed: the same bytes or a
+    near-identical picture, on any finding, the same finding's other stages included.
+
+    One photo of a place may stand for several items failed in the same inspection; only
+    that is not reuse."""
+    finding_id, stage, inspection_id = link
+    for (f2, stage2, insp2), p2 in others:
+        if (f2, stage2, p2.id) == (finding_id, stage, photo.id):
+            continue  # the link itself
+        if stage == stage2 == "before" and insp2 == inspection_id:
+            continue
+        if p2.sha256 == photo.sha256 or _near(p2.phash, photo.phash):
+            return True
+    return False
+
+
 def refresh_photo_flags(findings: list[Finding]) -> None:
     """Recompute photo_reused and exif_mismatch for findings whose photos are present."""
     ids = [f.id for f in findings]
@@ -32,21 +57,23 @@ def refresh_photo_flags(findings: list[Finding]) -> None:
         .where(FindingPhoto.finding_id.in_(ids))).all()
     if not rows:
         return
-    hashes = {p.sha256 for _, _, p in rows}
-    # Findings of other inspections that use a photo with the same bytes.
-    users = db.session.execute(
-        sa.select(Photo.sha256, Finding.inspection_id)
-        .join(FindingPhoto, FindingPhoto.photo_id == Photo.id)
-        .join(Finding, Finding.id == FindingPhoto.finding_id)
-        .where(Photo.sha256.in_(hashes))).all()
-    inspections_by_hash: dict[str, set] = {}
-    for sha, insp in users:
-        inspections_by_hash.setdefault(sha, set()).add(insp)
     by_id = {f.id: f for f in findings}
+    hashes = {p.sha256 for _, _, p in rows}
+    # Candidates: every linked photo with the same bytes anywhere, and the photos of findings
+    # at the same points or with the same responsible units (where a picture is re-used).
+    points = {f.point_id for f in findings if f.point_id is not None}
+    units = {f.community_id for f in findings if f.community_id is not None}
+    near_scope = sa.or_(Finding.id.in_(ids), Finding.point_id.in_(points), Finding.community_id.in_(units))
+    candidates = db.session.execute(
+        sa.select(FindingPhoto.finding_id, FindingPhoto.stage, Finding.inspection_id, Photo)
+        .join(Photo, Photo.id == FindingPhoto.photo_id)
+        .join(Finding, Finding.id == FindingPhoto.finding_id)
+        .where(sa.or_(Photo.sha256.in_(hashes), sa.and_(near_scope, Photo.phash.is_not(None))))).all()
+    others = [((fid, stage, insp), photo) for fid, stage, insp, photo in candidates]
     for fid, stage, photo in rows:
         f = by_id[fid]
         flags = set(f.flags or [])
-        if inspections_by_hash.get(photo.sha256, set()) - {f.inspection_id}:
+        if _reused((fid, stage, f.inspection_id), photo, others):
             flags.add("photo_reused")
         if stage == "before" and _exif_disagrees(photo, f):
             flags.add("exif_mismatch")

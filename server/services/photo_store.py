@@ -10,7 +10,8 @@ from ..extensions import db
 from ..models import Finding, FindingPhoto, Photo, Point, User
 from ..timeutil import TimeOutOfRange, parse_bounded, to_local
 from .photo_flags import findings_using_photo, refresh_photo_flags
-from .photos import PhotoError, Watermark, inspect_image, make_display, make_thumbnail, sha256_hex
+from .photos import (PhotoError, Watermark, inspect_image, make_display, make_thumbnail,
+                     perceptual_hash, sha256_hex)
 from .storage import Storage
 
 
@@ -74,7 +75,7 @@ def store(photo_id: str, data: bytes, content_type: str | None, headers, user: U
                   lon=meta["lon"] if meta["lon"] is not None else info.exif_lon,
                   accuracy_m=meta["accuracy_m"], exif_taken_at=info.exif_taken_at,
                   exif_lat=info.exif_lat, exif_lon=info.exif_lon,
-                  uploaded_by=user.id, received_at=now)
+                  uploaded_by=user.id, received_at=now, phash=perceptual_hash(thumb))
     try:
         with db.session.begin_nested():
             db.session.add(photo)

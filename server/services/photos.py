@@ -458,6 +458,26 @@ def _save_jpeg(img: Image.Image, quality: int, icc: bytes | None = None) -> byte
     return out.getvalue()
 
 
+FLAT_SPREAD = 8  # grey levels: a picture whose 9×8 sketch varies less is too flat to hash
+
+
+def perceptual_hash(jpeg: bytes) -> str | None:
+    """A 64-bit difference hash (dHash) of a picture, as 16 hex digits; None when it is flat.
+
+    Re-encoding, resizing or a little recompression keep it within a few bits, so a photo
+    downloaded and uploaded again is recognised even when its bytes differ."""
+    with Image.open(BytesIO(jpeg)) as img:
+        small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+        px = list(small.tobytes())
+    if max(px) - min(px) < FLAT_SPREAD:
+        return None
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            bits = (bits << 1) | (px[row * 9 + col] > px[row * 9 + col + 1])
+    return f"{bits:016x}"
+
+
 def make_thumbnail(data: bytes, long_edge: int = 320) -> bytes:
     """Return a JPEG thumbnail, EXIF-rotated, long edge at most long_edge, without EXIF."""
     img, icc = _load_oriented(data, long_edge)

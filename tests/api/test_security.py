@@ -170,3 +170,152 @@ def upload_with(auth, data: bytes) -> str:
     r = auth.put("inspector", f"/api/v1/photos/{pid}", data=data, headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 201, r.get_data(as_text=True)
     return pid
+
+
+# --------------------------------------------------------------------------- sign-in
+
+def _login(client, username, password, addr="10.0.0.7"):
+    """One login attempt from an address."""
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": addr})
+
+
+def test_five_wrong_passwords_lock_the_username_for_fifteen_minutes(app, clock):
+    c = app.test_client()
+    for _ in range(5):
+        assert _login(c, "admin", "wrong").status_code == 401
+    locked = _login(c, "admin", "pw")  # even the right password
+    assert locked.status_code == 429 and locked.json["error"]["code"] == "too_many_attempts"
+    assert 800 < int(locked.headers["Retry-After"]) <= 901
+    assert _login(c, "ADMIN", "pw", addr="10.0.0.8").status_code == 429  # per username, any case
+    assert _login(c, "leader", "pw").status_code == 200  # others are not affected
+    clock.set("2026-11-27T10:15:01+08:00")
+    assert _login(c, "admin", "pw").status_code == 200
+
+
+def test_unknown_usernames_are_throttled_too(app, clock):
+    c = app.test_client()
+    for _ in range(5):
+        assert _login(c, "nobody", "x").status_code == 401
+    assert _login(c, "nobody", "x").status_code == 429
+
+
+def test_thirty_failures_from_one_address_lock_that_address(app, clock):
+    c = app.test_client()
+    for i in range(30):
+        assert _login(c, f"guess{i}", "x", addr="10.9.9.9").status_code == 401
+    assert _login(c, "leader", "pw", addr="10.9.9.9").status_code == 429
+    assert _login(c, "leader", "pw", addr="10.9.9.10").status_code == 200
+
+
+def test_a_success_clears_the_usernames_failures(app, clock):
+    c = app.test_client()
+    for _ in range(4):
+        _login(c, "leader", "wrong")
+    assert _login(c, "leader", "pw").status_code == 200
+    for _ in range(4):
+        assert _login(c, "leader", "wrong").status_code == 401  # counting starts again
+
+
+def test_unknown_and_known_usernames_take_the_same_time(own_app, own_auth):
+    import statistics
+    import time
+
+    made = own_auth.post("admin", "/api/v1/users", json={"username": "timed", "display_name": "计时",
+                                                          "role": "inspector"}).json  # a real scrypt hash
+    assert made["temporary_password"]
+    c = own_app.test_client()
+
+    def took(username, n):
+        times = []
+        for k in range(3):
+            t = time.perf_counter()
+            _login(c, username, "wrong-password", addr=f"10.1.{n}.{k}")
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    known, unknown = took("timed", 1), took("no-such-user", 2)
+    assert 0.5 < unknown / known < 2, (known, unknown)
+
+
+# --------------------------------------------------------------------------- photo provenance
+
+def _camera_photo(seed: int) -> bytes:
+    """A photo with detail (a flat colour has no perceptual hash)."""
+    import random
+
+    rnd = random.Random(seed)
+    img = Image.new("RGB", (320, 240))
+    for x in range(0, 320, 20):
+        for y in range(0, 240, 20):
+            img.paste(tuple(rnd.randrange(256) for _ in range(3)), (x, y, x + 20, y + 20))
+    out = BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def _put(auth, user, data) -> str:
+    """Upload bytes as a user; return the id."""
+    pid = new_id()
+    r = auth.put(user, f"/api/v1/photos/{pid}", data=data, headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return pid
+
+
+def _finding_with_before(app, auth, data: bytes) -> str:
+    """An assigned finding at 永胜 whose before-photo has these bytes."""
+    pid = _put(auth, "inspector", data)
+    rec = inspection(demo_point(app), [result("street.clutter", "fail", [pid])])
+    assert auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]}
+                     ).json["results"][0]["status"] == "created"
+    return rec["results"][0]["id"]
+
+
+def test_a_before_photo_downloaded_and_uploaded_again_as_the_after_photo_is_flagged(app, auth, clock):
+    fid = _finding_with_before(app, auth, _camera_photo(1))
+    before = auth.get("supervisor", f"/api/v1/findings/{fid}").json["photos"][0]["id"]
+    original = auth.get("yongsheng", f"/api/v1/photos/{before}?variant=original").data
+    again = _put(auth, "yongsheng", original)
+    r = auth.post("yongsheng", f"/api/v1/findings/{fid}/actions",
+                  json={"action": "rectify", "note": "已整改", "photo_ids": [again]})
+    assert r.status_code == 200 and "photo_reused" in r.json["flags"]
+
+
+def test_a_re_encoded_copy_of_the_before_photo_is_flagged_too(app, auth, clock):
+    data = _camera_photo(2)
+    fid = _finding_with_before(app, auth, data)
+    with Image.open(BytesIO(data)) as img:
+        out = BytesIO()
+        img.resize((300, 225)).save(out, "JPEG", quality=70)  # other bytes, same picture
+    copy = _put(auth, "yongsheng", out.getvalue())
+    r = auth.post("yongsheng", f"/api/v1/findings/{fid}/actions",
+                  json={"action": "rectify", "note": "已整改", "photo_ids": [copy]})
+    assert "photo_reused" in r.json["flags"]
+
+
+def test_a_new_after_photo_raises_no_flag(app, auth, clock):
+    fid = _finding_with_before(app, auth, _camera_photo(3))
+    fresh = _put(auth, "yongsheng", _camera_photo(4))
+    r = auth.post("yongsheng", f"/api/v1/findings/{fid}/actions",
+                  json={"action": "rectify", "note": "已整改", "photo_ids": [fresh]})
+    assert r.status_code == 200 and r.json["flags"] == []
+
+
+def test_a_verification_cannot_rest_on_someone_elses_photo(app, auth, clock):
+    fid = _finding_with_before(app, auth, _camera_photo(5))
+    theirs = _put(auth, "yongsheng", _camera_photo(6))
+    assert auth.post("yongsheng", f"/api/v1/findings/{fid}/actions", json={
+        "action": "rectify", "note": "已整改", "photo_ids": [theirs]}).status_code == 200
+    r = auth.post("supervisor", f"/api/v1/findings/{fid}/actions",
+                  json={"action": "verify", "note": "已复核", "photo_ids": [theirs]})
+    assert r.status_code == 422 and "photo_ids" in r.json["error"]["fields"]
+    from tests.helpers.records import verification
+    rec = verification(fid, "pass", [theirs])
+    out = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]}).json
+    assert out["results"][0]["status"] == "rejected"
+    assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "rectified"
+    mine = _put(auth, "inspector", _camera_photo(7))
+    rec = verification(fid, "pass", [mine])
+    out = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]}).json
+    assert out["results"][0]["status"] == "created"
+    assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "closed"
