@@ -17,6 +17,7 @@ const ROUTES = [
   [/^#\/tasks$/, "tasks"],
   [/^#\/task\/([\w-]+)$/, "task"],
   [/^#\/me$/, "me"],
+  [/^#\/me\/(password)$/, "me"],
   [/^#\/c\/list$/, "community-list"],
   [/^#\/finding\/([\w-]+)$/, "finding"],
   [/^#\/s\/map$/, "supervise-map"],
@@ -24,7 +25,17 @@ const ROUTES = [
   [/^#\/s\/ledger$/, "ledger"],
   [/^#\/s\/reports$/, "reports"],
   [/^#\/l\/home$/, "leader"],
+  [/^#\/a$/, "admin-home"],
+  [/^#\/a\/units$/, "admin-units"],
+  [/^#\/a\/users$/, "admin-users"],
+  [/^#\/a\/points$/, "admin-points"],
+  [/^#\/a\/boundaries(?:\/(\d+))?$/, "admin-boundaries"],
+  [/^#\/a\/checklists(?:\/([\w-]+))?$/, "admin-checklists"],
+  [/^#\/a\/holidays(?:\/(\d{4}))?$/, "admin-holidays"],
+  [/^#\/a\/settings$/, "admin-settings"],
+  [/^#\/a\/audit$/, "admin-audit"],
 ];
+const PASSWORD_SCREEN = "#/me/password";
 
 /** The tabs, and the first screen, each role gets: same app, the view chosen by role. */
 const ROLE_TABS = {
@@ -33,7 +44,8 @@ const ROLE_TABS = {
   supervisor: [["#/s/map", "问题地图"], ["#/s/queue", "待处理"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"],
     ["#/me", "我的"]],
   leader: [["#/l/home", "总览"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],
-  admin: [["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],
+  // Nine admin sections do not fit a phone's tab bar: "管理" leads to them all.
+  admin: [["#/a", "管理"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],
 };
 
 /** Rebuild the tab bar for the signed-in role. */
@@ -76,15 +88,18 @@ async function route() {
   const hash = location.hash && location.hash !== "#/" ? location.hash : home;
   if (!ctx.session && hash !== "#/login") return ctx.go("#/login");
   if (ctx.session && hash === "#/login") return ctx.go(home);
+  // A temporary password opens nothing but the screen that replaces it.
+  if (ctx.session?.must_change_password && hash !== PASSWORD_SCREEN) return ctx.go(PASSWORD_SCREEN);
   const match = ROUTES.map(([re, screen]) => [hash.match(re), screen]).find(([m]) => m);
   if (!match) return ctx.go(home);
   const [m, name] = match;
   const screen = await import(`./screens/${name}.js`);
   if (current?.leave) current.leave();
   current = screen;
-  document.getElementById("tabs").hidden = !ctx.session;
-  document.getElementById("sync-button").hidden = !ctx.session;
-  if (ctx.session && !document.querySelector(".tabs a")) drawTabs();
+  const working = ctx.session && !ctx.session.must_change_password;
+  document.getElementById("tabs").hidden = !working;
+  document.getElementById("sync-button").hidden = !working;
+  if (working && !document.querySelector(".tabs a")) drawTabs();
   for (const a of document.querySelectorAll(".tabs a")) {
     a.classList.toggle("active", hash.startsWith(a.dataset.tab));
   }
@@ -94,6 +109,7 @@ async function route() {
     await screen.show(ctx, ...m.slice(1));
   } catch (err) {
     if (err?.name === "AuthError" && ctx.session) return sessionExpired();
+    if (err?.code === "password_change_required" && ctx.session) return passwordChangeRequired();
     console.error(err);
     toast(err?.message || "出错了", "error");
   }
@@ -108,6 +124,21 @@ async function sessionExpired() {
   document.getElementById("tabs").replaceChildren();
   toast("登录已过期，请重新登录（未同步的记录仍保存在手机上）", "error");
   ctx.go("#/login");
+}
+
+/** The server says this account holds a temporary password (an admin reset it): change it first. */
+async function passwordChangeRequired() {
+  ctx.syncer.stop();
+  ctx.session = { ...ctx.session, must_change_password: true };
+  await ctx.store.setMeta("session", ctx.session);
+  document.getElementById("tabs").replaceChildren();
+  toast("请先修改密码", "error");
+  ctx.go(PASSWORD_SCREEN);
+}
+
+/** Position is for the roles that record on site; the admin's map asks only when told to. */
+function startGeo(role) {
+  if (role !== "admin") ctx.geo.start();
 }
 
 async function loadConfig() {
@@ -180,8 +211,8 @@ async function boot() {
   window.addEventListener("hashchange", route);
   watchNetwork();
   await loadConfig();
-  if (ctx.session) {
-    ctx.geo.start();
+  if (ctx.session && !ctx.session.must_change_password) {
+    startGeo(ctx.session.user.role);
     ctx.syncer.start();
   }
   await ctx.refreshBadge();
@@ -202,11 +233,30 @@ ctx.signedIn = async (session) => {
   await ctx.store.setMeta("last_user_id", session.user.id);
   ctx.session = session;
   await ctx.store.setMeta("session", session);
-  ctx.geo.start();
+  if (session.must_change_password) {
+    // Every call but the password change answers 403 until then: no sync, no tabs.
+    document.getElementById("tabs").replaceChildren();
+    ctx.go(PASSWORD_SCREEN);
+    return;
+  }
+  startWork();
+};
+
+/** Signed in with a password of one's own: sync, tabs, and the role's first screen. */
+function startWork() {
+  startGeo(ctx.session.user.role);
   ctx.syncer.start();
   ctx.syncer.syncNow(); // resumes after a 401 stopped the automatic syncs
   drawTabs();
-  ctx.go(homeOf(session.user.role));
+  ctx.go(homeOf(ctx.session.user.role));
+}
+
+/** Called by the password screen once the server took the new password. */
+ctx.passwordChanged = async () => {
+  const forced = !!ctx.session.must_change_password;
+  ctx.session = { ...ctx.session, must_change_password: false };
+  await ctx.store.setMeta("session", ctx.session);
+  if (forced) startWork();
 };
 
 /** Called by the "me" screen; refuses while anything is unsynced. */

@@ -12,7 +12,8 @@ export async function show(ctx) {
     submit.disabled = true;
     try {
       const answer = await ctx.api.login(user.value.trim(), pass.value);
-      await ctx.signedIn({ token: answer.token, user: answer.user, at: Date.now() });
+      await ctx.signedIn({ token: answer.token, user: answer.user, at: Date.now(),
+        must_change_password: answer.must_change_password === true });
     } catch (err) {
       toast(err?.name === "NetworkError" ? "无法连接服务器：首次登录需要联网" : (err?.message || "登录失败"), "error");
     } finally {
