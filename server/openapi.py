@@ -1,5 +1,12 @@
-"""The OpenAPI 3.1 document, built from the routes and the JSON Schemas in shared_schema/."""
+"""The OpenAPI 3.1 document, built from the routes and the JSON Schemas in shared_schema/.
+
+The schemas are bundled into components: every $ref is rewritten to point inside the document
+(`common.json#/$defs/x` → `#/components/schemas/common/$defs/x`), so generators and
+validators resolve everything without fetching anything.
+"""
+import json
 import re
+from functools import lru_cache
 
 from flask import Blueprint, current_app, jsonify
 
@@ -52,10 +59,25 @@ SCHEMAS = {
     "api.put_settings": ("settings", "settings"),
     "api.preview_scoring": ("scoring_preview_request", "scoring_preview"),
     "api.list_audit": (None, "audit_page"),
+    "open311.services": (None, "georeport_services"),
+    "open311.requests_list": (None, "georeport_service_requests"),
+    "open311.request_one": (None, "georeport_service_requests"),
 }
+GEOREPORT_DIR = shared_schema.SCHEMA_DIR / "georeport"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_REF = re.compile(r"^(?:(?P<file>[\w.-]+?)\.json)?(?:#(?P<pointer>.*))?$")
 ERRORS = {"400": "请求格式不正确", "401": "未登录或登录已过期", "403": "角色无权",
           "404": "不存在或不可见", "409": "当前状态不允许", "413": "内容过大",
-          "415": "不支持的类型", "422": "字段有误"}
+          "415": "不支持的类型", "422": "字段有误", "429": "尝试过于频繁", "503": "服务暂不可用"}
+# Success statuses other than 200 (a photo PUT answers 201 new, 200 the same bytes again).
+SUCCESS = {"api.create_unit": ("201",), "api.create_user": ("201",), "api.create_point": ("201",),
+           "api.create_location_type": ("201",), "api.create_item": ("201",),
+           "api.create_export": ("202",), "api.put_photo": ("201", "200"),
+           "api.change_password": ("204",)}
+# Answers that are not JSON: files, photos, pages.
+MEDIA = {"api.ledger_csv": "text/csv", "api.ledger_xlsx": XLSX_MEDIA, "api.points_template": XLSX_MEDIA,
+         "api.points_export": XLSX_MEDIA, "api.get_photo": "image/jpeg", "api.download_export": "application/octet-stream",
+         "open311.services": "application/json", "open311.requests_list": "application/json"}
 
 
 def _path(rule: str) -> tuple[str, list[dict]]:
@@ -77,6 +99,35 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _rewrite(node, own: str, prefix: str = ""):
+    """Copy a schema with every $ref pointing inside the document; drop $id and $schema."""
+    if isinstance(node, list):
+        return [_rewrite(x, own, prefix) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("$id", "$schema"):
+            continue
+        if key == "$ref" and isinstance(value, str):
+            m = _REF.match(value)
+            target = prefix + m.group("file") if m and m.group("file") else own
+            out[key] = f"#/components/schemas/{target}{(m.group('pointer') or '') if m else ''}"
+        else:
+            out[key] = _rewrite(value, own, prefix)
+    return out
+
+
+@lru_cache(maxsize=1)
+def bundled_schemas() -> dict:
+    """Every contract schema (and the GeoReport ones) as components whose refs resolve inside."""
+    out = {name: _rewrite(shared_schema.load_schema(name), name) for name in shared_schema.schema_names()}
+    for path in sorted(GEOREPORT_DIR.glob("*.schema.json")):
+        name = "georeport_" + path.name[: -len(".schema.json")]
+        out[name] = _rewrite(json.loads(path.read_text(encoding="utf-8")), name, "georeport_")
+    return out
+
+
 def build_spec(app) -> dict:
     """Assemble the document from the app's /api/v1 and /open311 routes."""
     paths: dict = {}
@@ -90,8 +141,11 @@ def build_spec(app) -> dict:
             doc = (view.__doc__ or "").strip().splitlines()
             op = {"operationId": rule.endpoint.replace(".", "_") + "_" + method.lower(),
                   "summary": doc[0] if doc else rule.endpoint, "parameters": params,
-                  "responses": {"200": {"description": "成功", "content": {
-                      "application/json": {"schema": _ref(resp) if resp else {}}}}}}
+                  "responses": {}}
+            media = MEDIA.get(rule.endpoint, "application/json")
+            for code in SUCCESS.get(rule.endpoint, ("200",)):
+                op["responses"][code] = ({"description": "成功"} if code == "204" else {
+                    "description": "成功", "content": {media: {"schema": _ref(resp) if resp else {}}}})
             for code, text in ERRORS.items():
                 op["responses"][code] = {"description": text,
                                          "content": {"application/json": {"schema": _ref("error")}}}
@@ -101,7 +155,7 @@ def build_spec(app) -> dict:
             if rule.endpoint != "api.login":
                 op["security"] = [{"bearer": []}]
             paths.setdefault(path, {})[method.lower()] = op
-    schemas = {name: shared_schema.load_schema(name) for name in shared_schema.schema_names()}
+    schemas = bundled_schemas()
     return {
         "openapi": "3.1.0",
         "info": {"title": "创城督导 API", "version": "1.0.0",

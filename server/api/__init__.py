@@ -1,11 +1,28 @@
 """The /api/v1 blueprint; each module registers its routes on it."""
 from flask import Blueprint, request
+from werkzeug.routing import IntegerConverter
 from marshmallow import Schema, ValidationError
 
 from ..errors import ApiError, flatten_messages
 from ..timeutil import iso, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:…> in URLs: ids are 32-bit in PostgreSQL, so a larger one is simply not found (404)
+    instead of reaching SQL (where it would fail)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        """Cap the value at 2^31 − 1."""
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+@bp.record_once
+def _bounded_ids(state):
+    """Install the bounded converter app-wide before any rule is added (the API registers first)."""
+    state.app.url_map.converters["int"] = BoundedIntConverter
 
 
 @bp.after_request

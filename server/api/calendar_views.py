@@ -10,6 +10,7 @@ from ..extensions import db
 from ..idempotency import write_endpoint
 from ..models import CalendarDay, CalendarYear
 from ..schemas.fields import StrictString
+from ..services import audit
 from ..services.reference import bump_version, load_reference
 from ..timeutil import check_day_range, in_range_day
 from . import bp, load_body, load_query
@@ -72,6 +73,9 @@ def put_day(day):
         raise ApiError(400, "bad_date", "日期须在 2000 年至 2100 年之间")
     data = load_body(DayUpdate())
     row = db.session.get(CalendarDay, d)
+    before = {"kind": row.kind, "name": row.name} if row else {"kind": "normal", "name": ""}
+    audit.record(g.user, "calendar.day", f"day:{d.isoformat()}", before,
+                 {"kind": data["kind"], "name": data["name"]})
     if data["kind"] == "normal":
         if row is not None:
             db.session.delete(row)
@@ -91,6 +95,8 @@ def put_year(year):
         raise ApiError(400, "bad_year", "年份超出范围")
     published = load_body(Schema.from_dict({"published": fields.Boolean(required=True)})())
     row = db.session.get(CalendarYear, year)
+    audit.record(g.user, "calendar.year", f"year:{year}", {"published": row is not None},
+                 {"published": published["published"]})
     if published["published"] and row is None:
         db.session.add(CalendarYear(year=year, source=f"admin:{g.user.username}"))
     elif not published["published"] and row is not None:

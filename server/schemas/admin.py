@@ -14,10 +14,19 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 TYPE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(value: str) -> None:
+    """Names and texts are printed on letters and in spreadsheets: no control characters."""
+    if _CONTROL.search(value):
+        raise ValidationError("含有不可见的控制字符")
+
+
 def _text(max_len: int, required: bool = False, **kwargs) -> StrictString:
-    """A text field; required ones must not be blank."""
+    """A text field without control characters; required ones must not be blank."""
     checks = [length(1, max_len), NON_BLANK] if required else [length(maximum=max_len)]
-    return StrictString(required=required, validate=checks, **kwargs)
+    return StrictString(required=required, validate=[*checks, _no_control], **kwargs)
 
 
 class UnitCreate(ContractSchema):

@@ -12,6 +12,7 @@ from io import BytesIO
 
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ..extensions import db
 from ..models import LocationType, Point, Unit, User
@@ -215,6 +216,14 @@ def apply(actor: User, clean: list[dict]) -> tuple[int, int]:
     return len(new), updated
 
 
+def _append(ws, values: list) -> None:
+    """Append a row whose text is written as text: never a formula, no illegal characters."""
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and cell.data_type == "f":
+            cell.data_type = "s"  # a name like "=HYPERLINK(…)" stays a name
+
+
 def template() -> bytes:
     """The import template: the columns, and on a second sheet the valid types and communities."""
     wb = Workbook()
@@ -232,8 +241,8 @@ def template() -> bytes:
         Unit.kind == "community", Unit.active.is_(True)).order_by(Unit.id)))
     for i in range(max(len(types), len(units))):
         t = types[i] if i < len(types) else None
-        ref.append([t.name if t else None, t.code if t else None, None,
-                    units[i] if i < len(units) else None])
+        _append(ref, [t.name if t else None, t.code if t else None, None,
+                      units[i] if i < len(units) else None])
     ref["F2"] = "每行一个点位；类型填名称或代码；纬度、经度为 WGS-84 小数度（如 42.978301、126.737935）。"
     ref["F3"] = "社区可不填，按辖区边界自动确定；名称与已有点位相同的行将更新该点位。"
     out = BytesIO()
@@ -250,8 +259,8 @@ def export(points: list[Point]) -> bytes:
     ws.title = "点位"
     ws.append(list(COLUMNS) + ["地址", "状态"])
     for p in points:
-        ws.append([p.name, names.get(p.location_type, p.location_type), p.lat, p.lon,
-                   ref.unit_name(p.community_id), p.address, "在用" if p.active else "已停用"])
+        _append(ws, [p.name, names.get(p.location_type, p.location_type), p.lat, p.lon,
+                     ref.unit_name(p.community_id), p.address, "在用" if p.active else "已停用"])
     for col, width in zip("ABCDEFG", (28, 14, 12, 12, 14, 30, 8)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"

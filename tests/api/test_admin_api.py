@@ -480,3 +480,12 @@ def test_reports_rank_each_kind_of_unit_apart(own_app, own_auth, clock):
         db.session.commit()
     mine = ok(own_auth.get("srzz", "/api/v1/reports/monthly?month=2026-11"))
     assert [r["name"] for r in mine["units"]] == ["市容整治专班"] and staff["user"]["community_id"] is None
+
+
+def test_holiday_edits_land_in_the_audit_log(own_auth):
+    assert put_json(own_auth, "admin", "/api/v1/calendar/days/2027-02-08", {"kind": "holiday", "name": "春节"}
+                    ).status_code == 200
+    assert put_json(own_auth, "admin", "/api/v1/calendar/years/2027", {"published": True}).status_code == 200
+    log = ok(own_auth.get("admin", "/api/v1/audit?target=day:2027-02-08"))["items"]
+    assert log[0]["action"] == "calendar.day" and log[0]["after"] == {"kind": "holiday", "name": "春节"}
+    assert ok(own_auth.get("admin", "/api/v1/audit?action=calendar.year"))["items"][0]["after"] == {"published": True}

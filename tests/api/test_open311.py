@@ -15,7 +15,7 @@ from tests.helpers.records import demo_point, inspection, item, new_id, result
 
 PUSH = "/api/v1/sync/push"
 BASE = "/open311/v2"
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "georeport"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared_schema" / "georeport"
 SCHEMA_BASE = "https://chuangcheng.local/test-schema/georeport/"
 REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code",
                   "description", "agency_responsible", "service_notice", "requested_datetime",
