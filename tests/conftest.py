@@ -166,9 +166,12 @@ def pytest_report_header(config):
 
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock(monkeypatch):
     """Travel in time: clock.set("2026-11-27T10:00:00+08:00") fixes the server's now.
+
+    Every test runs with the server's clock pinned (autouse): no test depends on the day it
+    runs (the server refuses times in the future and inspections older than 90 days).
 
     Browser contexts attached with clock.attach(context) get the same time (Playwright's
     clock, which then runs on from there), and follow every later clock.set: the server and

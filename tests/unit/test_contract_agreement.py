@@ -149,7 +149,8 @@ OFFSETS = st.one_of(st.just("Z"), st.sampled_from(["+08:00", "+00:00", "-00:00"]
                     st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(_offset))
 # Recent past only: the server refuses a time more than 10 minutes ahead and an inspection
 # started more than 90 days ago, which no schema can say (a day of margin for the offsets).
-_NOW = utcnow().replace(tzinfo=None)
+# Every test runs at the pinned server time of tests/conftest.py's clock, 2026-11-27 10:00+08:00.
+_NOW = datetime(2026, 11, 27, 2, 0)
 PAST = st.datetimes(min_value=_NOW - timedelta(days=85), max_value=_NOW - timedelta(days=1))
 
 
