@@ -72,15 +72,15 @@ def browser_figures(app, n_expected: int) -> None:
             t = time.perf_counter()
             page.goto("/#/a/points")
             try:
-                page.wait_for_selector("#points-table tbody tr", timeout=30000)
+                page.wait_for_selector("#points tbody tr", timeout=30000)
             except Exception:
-                print("  browser: the admin 点位 screen (#/a/points with #points-table) was not found; skipped")
+                print("  browser: the admin 点位 screen (#/a/points with #points) was not found; skipped")
                 return
             table_ms = (time.perf_counter() - t) * 1000
-            wait_until(page, "document.querySelectorAll('.leaflet-marker-icon, .marker-cluster').length > 0")
+            wait_until(page, "document.querySelectorAll('.pt-icon, .marker-cluster').length > 0")
             map_ms = (time.perf_counter() - t) * 1000
             # Responsiveness: how long a filter keystroke takes to redraw the table.
-            box = page.locator("#points-search")
+            box = page.locator("#pt-q")
             lags = []
             for word in ("基准点位0001", "基准点位01", "基准", ""):
                 t = time.perf_counter()
