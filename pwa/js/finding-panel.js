@@ -162,8 +162,9 @@ export async function showFindingPanel(ctx, container, id) {
   const role = ctx.session.user.role;
   const forms = role === "community" ? communityForms(ctx, container, f)
     : role === "supervisor" ? await supervisorForms(ctx, container, f) : [];
-  container.replaceChildren(
+  // replaceChildren would print a null as the text "null": leave absent parts out.
+  container.replaceChildren(...[
     offline ? h("p", { class: "muted" }, "离线：显示上次加载的内容，提交的操作会在联网后自动送达") : null,
-    findingView(f, { letters }), ...forms);
+    findingView(f, { letters }), ...forms].filter(Boolean));
   return f;
 }

@@ -230,3 +230,16 @@ def test_every_screen_runs_under_the_content_security_policy(app, auth, desk, cl
     page.evaluate("document.body.append(Object.assign(document.createElement('script'), {textContent: 'window.x = 1'}))")
     page.wait_for_timeout(200)
     assert page.evaluate("window.x") is None and page.evaluate("window.__csp").__len__() == 1
+
+
+def test_a_finding_page_shows_no_stray_null_and_leads_each_role_back_home(app, auth, desk, clock):
+    fid = finding_in(app, auth, "assigned", community="hongsheng")
+    for username, home in (("supervisor", "#/s/map"), ("leader", "#/l/home"), ("hongsheng", "#/c/list")):
+        ctx = desk()
+        page = ctx.new_page()
+        sign_in_desk(page, username)
+        page.goto(f"/#/finding/{fid}")
+        page.wait_for_selector("#finding-panel [data-status]")
+        assert "null" not in page.inner_text("#view")
+        assert page.get_attribute("#back-link", "href") == home
+        ctx.close()
