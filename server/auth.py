@@ -5,7 +5,7 @@ from datetime import timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import current_app, g, request, session
+from flask import current_app, g, redirect, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import ApiError
@@ -145,6 +145,8 @@ def auth_required(*roles: str, cookie: bool = False):
             if user is not None and token == session.get("token") and "Authorization" not in request.headers:
                 check_same_origin()  # the cookie authenticated this request
             if user is None:
+                if request.blueprint == "pages":  # a printable page: to the sign-in, not raw JSON
+                    return redirect("/#/login", code=302)
                 raise ApiError(401, "unauthorized", "请先登录，或登录已过期")
             if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
                 raise ApiError(403, "password_change_required", "请先修改临时密码后再继续使用")
