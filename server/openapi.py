@@ -59,6 +59,20 @@ SCHEMAS = {
     "api.put_settings": ("settings", "settings"),
     "api.preview_scoring": ("scoring_preview_request", "scoring_preview"),
     "api.list_audit": (None, "audit_page"),
+    "api.create_submission": ("submission_create_request", "submission"),
+    "api.list_submissions": (None, "submissions_page"),
+    "api.get_submission": (None, "submission"),
+    "api.review_submission": ("submission_review_request", "submission"),
+    "api.create_duty_list": ("duty_list_create_request", "duty_list"),
+    "api.list_duty_lists": (None, "duty_lists_page"),
+    "api.duty_list_draft": (None, "duty_list_draft"),
+    "api.get_duty_list": (None, "duty_list"),
+    "api.complete_duty_item": ("duty_complete_request", "duty_item"),
+    "api.confirm_duty_item": ("duty_review_request", "duty_item"),
+    "api.reject_duty_item": ("duty_review_request", "duty_item"),
+    "api.report_submissions": (None, "report_submissions"),
+    "api.report_duty": (None, "report_duty"),
+    "api.report_yearly": (None, "report_yearly"),
     "open311.services": (None, "georeport_services"),
     "open311.requests_list": (None, "georeport_service_requests"),
     "open311.request_one": (None, "georeport_service_requests"),
@@ -73,11 +87,13 @@ ERRORS = {"400": "请求格式不正确", "401": "未登录或登录已过期", 
 SUCCESS = {"api.create_unit": ("201",), "api.create_user": ("201",), "api.create_point": ("201",),
            "api.create_location_type": ("201",), "api.create_item": ("201",),
            "api.create_export": ("202",), "api.put_photo": ("201", "200"),
-           "api.change_password": ("204",)}
+           "api.change_password": ("204",), "api.create_submission": ("201",),
+           "api.create_duty_list": ("201",)}
 # Answers that are not JSON: files, photos, pages.
 MEDIA = {"api.ledger_csv": "text/csv", "api.ledger_xlsx": XLSX_MEDIA, "api.points_template": XLSX_MEDIA,
          "api.points_export": XLSX_MEDIA, "api.get_photo": "image/jpeg", "api.download_export": "application/octet-stream",
-         "open311.services": "application/json", "open311.requests_list": "application/json"}
+         "open311.services": "application/json", "open311.requests_list": "application/json",
+         "api.submissions_archive": "application/zip"}
 
 
 def _path(rule: str) -> tuple[str, list[dict]]:

@@ -30,14 +30,26 @@ export const ACTIONS = {
   verify: { label: "复查通过", required: [], photos: "or_note" },
   reject: { label: "复查不通过（返工）", required: [], photos: "or_note" },
   void: { label: "作废", required: ["reason"] },
+  // Not a finding's transition, but queued and replayed the same way (Idempotency-Key = id):
+  // finding_id then names the target ("submission", or the duty item's id) and post its path.
+  submit: { label: "信息报送", required: ["title", "kind", "body"], post: () => "/api/v1/submissions" },
+  complete_duty: { label: "责任清单事项完成", required: [], photos: "or_note",
+    post: (target) => `/api/v1/duty-items/${encodeURIComponent(target)}/complete` },
 };
+
+/** The path a queued action posts to when it is not a finding's transition, else null. */
+export function actionPath(body) {
+  const post = ACTIONS[body.action]?.post;
+  return post ? post(body.finding_id) : null;
+}
 
 /** Action name → what the screen calls it. */
 export const ACTION_LABELS = Object.fromEntries(Object.entries(ACTIONS).map(([k, v]) => [k, v.label]));
 
 const FIELD_NAMES = {
   measures: "整改措施", responsible: "责任人", planned_date: "计划完成日期", reason: "原因",
-  until: "延期日期", community_id: "社区", rectify_due: "整改时限",
+  until: "延期日期", community_id: "社区", rectify_due: "整改时限", title: "标题", kind: "类别",
+  body: "内容",
 };
 const DATE_FIELDS = ["planned_date", "until", "rectify_due"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -93,7 +105,9 @@ export function actionProblems(body, photos) {
   }
   const ids = f.photo_ids ?? [];
   if (spec.photos === "required" && !ids.length) out.photo_ids = "整改完成须至少附一张整改后照片";
-  if (spec.photos === "or_note" && !ids.length && blank(f.note)) out.photo_ids = "复查须拍照或填写说明";
+  if (spec.photos === "or_note" && !ids.length && blank(f.note)) {
+    out.photo_ids = body.action === "complete_duty" ? "请填写完成情况或附照片" : "复查须拍照或填写说明";
+  }
   const byId = new Map(photos.map((p) => [p.id.toLowerCase(), p]));
   for (const [pid, path] of actionPhotoPaths(body)) {
     if (byId.get(pid)?.state === "conflict") out[path] = "该照片编号已被占用，请重新拍摄";
@@ -103,7 +117,7 @@ export function actionProblems(body, photos) {
 
 /** The JSON body of the POST: the action and its fields. */
 export function actionRequest(body) {
-  return { ...body.fields, action: body.action };
+  return actionPath(body) ? { ...body.fields } : { ...body.fields, action: body.action };
 }
 
 // ---------------------------------------------------------------- what sync changes

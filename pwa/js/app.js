@@ -34,15 +34,20 @@ const ROUTES = [
   [/^#\/a\/holidays(?:\/(\d{4}))?$/, "admin-holidays"],
   [/^#\/a\/settings$/, "admin-settings"],
   [/^#\/a\/audit$/, "admin-audit"],
+  [/^#\/c\/campaign$/, "campaign-submit"],
+  [/^#\/c\/campaign\/duty$/, "campaign-duty"],
+  [/^#\/s\/campaign$/, "campaign-review"],
+  [/^#\/s\/campaign\/duty$/, "campaign-issue"],
+  [/^#\/s\/yearly$/, "yearly"],
 ];
 const PASSWORD_SCREEN = "#/me/password";
 
 /** The tabs, and the first screen, each role gets: same app, the view chosen by role. */
 const ROLE_TABS = {
   inspector: [["#/route", "今日路线"], ["#/tasks", "复查任务"], ["#/outbox", "记录"], ["#/me", "我的"]],
-  community: [["#/c/list", "本社区问题"], ["#/outbox", "待同步"], ["#/me", "我的"]],
-  supervisor: [["#/s/map", "问题地图"], ["#/s/queue", "待处理"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"],
-    ["#/me", "我的"]],
+  community: [["#/c/list", "本社区问题"], ["#/c/campaign", "报送·清单"], ["#/outbox", "待同步"], ["#/me", "我的"]],
+  supervisor: [["#/s/map", "问题地图"], ["#/s/queue", "待处理"], ["#/s/campaign", "报送·清单"], ["#/s/ledger", "台账"],
+    ["#/s/reports", "报表"], ["#/me", "我的"]],
   leader: [["#/l/home", "总览"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],
   // Nine admin sections do not fit a phone's tab bar: "管理" leads to them all.
   admin: [["#/a", "管理"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],

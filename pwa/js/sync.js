@@ -5,7 +5,7 @@
 // the page stands in. A failed run retries on a backoff; a 401 stops until the next login.
 
 import { Backoff } from "./backoff.js";
-import { AuthError, HttpError } from "./api.js";
+import { AuthError, BadResponseError, HttpError } from "./api.js";
 import * as outbox from "./outbox.js";
 import * as actions from "./actions.js";
 
@@ -204,7 +204,13 @@ export function createSyncer({
     if ((await store.getRecord(rec.id))?.state !== "syncing") return; // a photo was refused
     let finding;
     try {
-      finding = await api.findingAction(rec.body.finding_id, actions.actionRequest(rec.body), rec.id);
+      const path = actions.actionPath(rec.body);
+      if (path) {
+        finding = await api.post(path, actions.actionRequest(rec.body), { idempotencyKey: rec.id });
+        if (!finding || typeof finding !== "object" || finding.id === undefined) throw new BadResponseError(200);
+      } else {
+        finding = await api.findingAction(rec.body.finding_id, actions.actionRequest(rec.body), rec.id);
+      }
     } catch (err) {
       if (!(err instanceof HttpError) || err.retryable) throw err;
       if (await actions.actionRefused(store, rec.id, err)) summary.failed += 1;

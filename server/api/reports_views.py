@@ -1,7 +1,7 @@
 """Reports as JSON: daily coverage (日督导), weekly bulletin (周通报), monthly grades (月问效).
 
 Printable pages of the same reports are in server/pages/reports.py; the computation and its
-documented scoring rule are in server/services/reports.py.
+documented scoring rule are in server/services/reports/ (scoring.py).
 """
 from flask import g, jsonify, request
 

@@ -1,6 +1,7 @@
 """Database models, one module per area; imported here so Alembic sees them all."""
 from .accounts import ApiToken, LoginFailure, User
 from .calendar import CalendarDay, CalendarYear
+from .campaign import DutyItem, DutyList, Submission
 from .exports import Export
 from .findings import Finding, FindingEvent, FindingPhoto
 from .inspections import Inspection, InspectionResult, Verification
@@ -14,4 +15,5 @@ __all__ = [
     "ApiToken", "LoginFailure", "User", "CalendarDay", "CalendarYear", "Export", "Finding", "FindingEvent",
     "FindingPhoto", "Inspection", "InspectionResult", "Verification", "Letter", "ChecklistItem",
     "Community", "Point", "Unit", "LocationType", "Setting", "AuditEntry", "Photo", "ChangeLog", "Counter", "IdempotencyRecord",
+    "Submission", "DutyList", "DutyItem",
 ]

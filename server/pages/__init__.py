@@ -51,4 +51,4 @@ def letter_page(letter_id):
                            community=community, issued=to_local(letter.issued_at))
 
 
-from . import reports  # noqa: E402,F401
+from . import campaign, reports  # noqa: E402,F401

@@ -1,6 +1,6 @@
 """Loading what the reports need in a few bulk queries, and building them for a user.
 
-The computation lives in ``reports.py`` (pure); this module reads the query string, loads
+The computation lives in the ``reports`` package (pure); this module reads the query string, loads
 plain rows, applies the configuration and scopes the answer to the user:
 
 * supervisors, leaders and admins see every community;
@@ -279,12 +279,27 @@ def build_monthly(user, args, now: datetime | None = None) -> dict:
     _not_future("month", period.start, today)
     cutoff = R.cutoff_of(period, now)
     with _bulk_objects():
-        findings = load_findings(R.previous_period(period).start, cutoff)
+        prev_start = R.previous_period(period).start
+        findings = load_findings(prev_start, cutoff)
         cal, rule = load_reference().calendar, scoring_rule()
-        report = R.monthly_report(load_communities(), findings, cal, period, now, rule)
-        per_kind = {kind: R.monthly_report(units, findings, cal, period, now, rule)["communities"]
+        campaign = campaign_terms(prev_start, period.end)
+        report = R.monthly_report(load_communities(), findings, cal, period, now, rule, campaign)
+        per_kind = {kind: R.monthly_report(units, findings, cal, period, now, rule,
+                                           campaign)["communities"]
                     for kind, units in load_other_units().items()}
-    return _scoped(with_units(report, per_kind), user)
+    report = with_units(report, per_kind)
+    # The campaign's terms show on `units` (v1.1); `communities` keeps its v1 shape.
+    extra = R.GRADED_FIELDS[len(R.MONTHLY_FIELDS):]
+    report["communities"] = [{k: v for k, v in r.items() if k not in extra}
+                             for r in report["communities"]]
+    return _scoped(report, user)
+
+
+def campaign_terms(since: date, until: date):
+    """The campaign's terms of the monthly grade (信息报送, 责任清单): see campaign_data."""
+    from .campaign_data import campaign_terms as load
+
+    return load(since, until)
 
 
 def build_coverage(user, args, now: datetime | None = None) -> dict:

@@ -11,9 +11,11 @@ def preview(rule: dict) -> dict:
     period = R.previous_period(R.month_of(local_today(now)))
     cutoff = R.cutoff_of(period, now)
     with report_data._bulk_objects():
-        findings = report_data.load_findings(R.previous_period(period).start, cutoff)
+        since = R.previous_period(period).start
+        findings = report_data.load_findings(since, cutoff)
         report = R.monthly_report(report_data.load_communities(), findings,
-                                  load_reference().calendar, period, now, rule)
+                                  load_reference().calendar, period, now, rule,
+                                  report_data.campaign_terms(since, period.end))
     rows = sorted(report["communities"], key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
     return {"month": report["month"], "rule": rule,
             "rows": [{"unit_id": r["community_id"], "name": r["name"], "score": r["score"],

@@ -43,6 +43,24 @@ ALLOWED = {
     "api.put_settings": {"admin"},
     "api.preview_scoring": {"admin"},
     "api.list_audit": {"admin"},
+    # 信息报送 and 责任清单 (v1.1): units submit and complete, supervisors review, issue, confirm.
+    "api.create_submission": {"community"},
+    "api.list_submissions": {"community", "supervisor", "leader", "admin"},
+    "api.get_submission": {"community", "supervisor", "leader", "admin"},
+    "api.review_submission": {"supervisor"},
+    "api.submissions_archive": {"supervisor", "leader", "admin"},
+    "api.create_duty_list": {"supervisor"},
+    "api.list_duty_lists": {"community", "supervisor", "leader", "admin"},
+    "api.duty_list_draft": {"supervisor"},
+    "api.get_duty_list": {"community", "supervisor", "leader", "admin"},
+    "api.complete_duty_item": {"community"},
+    "api.confirm_duty_item": {"supervisor"},
+    "api.reject_duty_item": {"supervisor"},
+    "api.report_submissions": {"community", "supervisor", "leader", "admin"},
+    "api.report_duty": {"community", "supervisor", "leader", "admin"},
+    "api.report_yearly": {"community", "supervisor", "leader", "admin"},
+    "pages.duty_list_page": {"community", "supervisor", "leader", "admin"},
+    "pages.report_yearly_page": {"community", "supervisor", "leader", "admin"},
 }
 
 
@@ -52,7 +70,8 @@ def _routes():
     samples = {"finding_id": new_id(), "photo_id": new_id(), "letter_id": "1", "day": "2026-12-01",
                "year": "2027", "fmt": "json", "code": "no_such.item", "export_id": "1",
                "unit_id": "999999", "user_id": "999999", "point_id": "999999",
-               "location_type": "no_such_type"}
+               "location_type": "no_such_type", "submission_id": "999999", "list_id": "999999",
+               "item_id": "999999"}
     out = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC:

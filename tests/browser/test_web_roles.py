@@ -238,6 +238,7 @@ def test_a_finding_page_shows_no_stray_null_and_leads_each_role_back_home(app, a
         ctx = desk()
         page = ctx.new_page()
         sign_in_desk(page, username)
+        page.wait_for_load_state("networkidle")  # the home screen has drawn (the router does not cancel it)
         page.goto(f"/#/finding/{fid}")
         page.wait_for_selector("#finding-panel [data-status]")
         assert "null" not in page.inner_text("#view")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFile, ImageStat
 
 from server.services import photos
+from server.services import watermark as wm
 from server.services.photos import (
     ImageInfo,
     PhotoError,
@@ -601,9 +602,9 @@ def test_long_place_wraps_inside_a_small_image(font_path):
        width=st.integers(60, 900))
 def test_wrapped_lines_fit_and_keep_every_character(text, width):
     """Wrapped lines fit the width and lose no characters."""
-    font = photos._font(find_cjk_font(), 20)
+    font = wm._font(find_cjk_font(), 20)
     draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    lines = photos._wrap(draw, text, font, width)
+    lines = wm._wrap(draw, text, font, width)
     assert all(draw.textlength(line, font=font) <= width for line in lines if len(line) > 1)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
 
@@ -654,7 +655,7 @@ def test_cjk_font_env_var_is_honoured(monkeypatch, tmp_path):
 def test_no_cjk_font_fails_loudly_with_the_fix(monkeypatch, tmp_path):
     """No font at all raises, naming the package and the env var."""
     monkeypatch.delenv("CJK_FONT", raising=False)
-    monkeypatch.setattr(photos, "KNOWN_CJK_FONTS", (str(tmp_path / "nope.ttc"),))
+    monkeypatch.setattr(wm, "KNOWN_CJK_FONTS", (str(tmp_path / "nope.ttc"),))
     with pytest.raises(RuntimeError) as caught:
         find_cjk_font(None)
     assert "apt-get install fonts-noto-cjk" in str(caught.value)
@@ -664,8 +665,8 @@ def test_no_cjk_font_fails_loudly_with_the_fix(monkeypatch, tmp_path):
 def test_noto_collection_uses_its_simplified_chinese_face(font_path):
     """The Noto CJK collection is used at its Simplified Chinese face."""
     if "NotoSansCJK" in font_path:
-        assert photos._face_index(font_path) == 2
-    assert "SC" in photos._font(font_path, 20).getname()[0] or "wqy" in font_path.lower()
+        assert wm._face_index(font_path) == 2
+    assert "SC" in wm._font(font_path, 20).getname()[0] or "wqy" in font_path.lower()
 
 
 def test_sha256_hex():

@@ -3,7 +3,7 @@
 import { adminHead, call, clearFields, markFields, reportError } from "../admin-form.js";
 import { h, render, toast } from "../ui.js";
 
-// The weights of the rule (server/services/reports.py scoring_rule), in the words of the plan.
+// The weights of the rule (server/services/reports/scoring.py scoring_rule), in the words of the plan.
 const WEIGHTS = {
   base: ["基础分", "每个单位每月的起始分"],
   overdue_reply: ["逾期答复（每件扣分）", "答复期限已过仍未答复，每件扣"],

@@ -2,6 +2,7 @@
 import { statusBadge } from "../finding-view.js";
 import { localDay } from "../clock.js";
 import { h, render, TYPE_NAMES } from "../ui.js";
+import { unitReminders } from "../reminders.js";
 
 /** Late first, then due today, then the rest by found time. */
 function urgency(f, today) {
@@ -62,7 +63,9 @@ export async function show(ctx) {
     } });
     return el;
   };
+  const reminders = await unitReminders(ctx);
   render(
+    reminders,
     h("h1", {}, `${ctx.session.user.display_name} · 问题清单`),
     offline ? h("p", { class: "muted" }, "离线：显示上次加载的清单") : null,
     h("div", { class: "kpis" },

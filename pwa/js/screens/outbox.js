@@ -6,6 +6,9 @@ import { h, formatTime, render } from "../ui.js";
 
 function title(rec) {
   if (rec.kind === "verification") return `复查：${rec.body.verdict === "pass" ? "通过" : "不通过"}`;
+  if (rec.kind === "action" && ["submit", "complete_duty"].includes(rec.body.action)) {
+    return `${ACTION_LABELS[rec.body.action]}：${rec.body.fields?.title || rec.body.fields?.note || ""}`;
+  }
   if (rec.kind === "action") return `${ACTION_LABELS[rec.body.action] || rec.body.action}（问题 ${rec.result?.code || rec.body.finding_id.slice(0, 8)}）`;
   return rec.label || `${typeName(rec.body.location_type) || "检查"}${rec.body.point_id ? "" : "（未登记点位）"}`;
 }
@@ -23,7 +26,7 @@ function row(rec) {
       h("span", { class: `state ${rec.state}` }, STATE_LABELS[rec.state] || rec.state)),
     errors,
     editable ? h("a", { href: `#/inspect/record/${rec.id}`, class: "filebtn" }, rec.state === "draft" ? "继续填写" : "修改后重新提交") : null,
-    rec.kind === "action" && rec.state === "rejected"
+    rec.kind === "action" && rec.state === "rejected" && !["submit", "complete_duty"].includes(rec.body.action)
       ? h("a", { href: `#/finding/${rec.body.finding_id}`, class: "filebtn" }, "打开问题重新处理") : null);
 }
 

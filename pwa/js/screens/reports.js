@@ -18,11 +18,30 @@ function weeklyTable(id, label, rows) {
       h("td", {}, pct(c.on_time_close_rate)), h("td", {}, c.rework))))));
 }
 
+// The terms of the monthly score, as the settings name them (a unit sees why it lost points).
+const TERMS = { overdue_reply: "逾期答复", overdue_rectification: "逾期整改", rework: "返工",
+  on_time_reply_rate: "按时答复率", on_time_close_rate: "按期结案率", missed_submission: "未报送信息",
+  adopted_submission: "信息采用", overdue_duty_item: "责任清单逾期" };
+const KIND_LABELS = { community: "社区", task_force: "专班", office: "科室" };
+
+/** The monthly grades of every unit with each non-zero term of its score. */
+function monthlyTable(rows) {
+  const terms = (r) => Object.entries(r.terms || {}).filter(([, v]) => v)
+    .map(([k, v]) => `${TERMS[k] || k} ${v > 0 ? "+" : ""}${v}`).join("；") || "—";
+  return h("div", { class: "scroll-x" }, h("table", { class: "ledger", id: "monthly" },
+    h("thead", {}, h("tr", {}, ...["类别", "排名", "单位", "得分", "等次", "加减分明细"].map((t) => h("th", {}, t)))),
+    h("tbody", {}, ...rows.map((r) => h("tr", { dataset: { unit: r.unit_id } },
+      h("td", {}, KIND_LABELS[r.kind] || r.kind), h("td", {}, r.rank ?? "—"), h("td", {}, r.name),
+      h("td", {}, r.score), h("td", {}, r.grade), h("td", { class: "terms" }, terms(r)))))));
+}
+
 export async function show(ctx, week = localWeek()) {
   const month = localMonth();
   const day = localDay();
   let weekly = null;
+  let monthly = null;
   try { weekly = await ctx.api.get(`/api/v1/reports/weekly?week=${week}`); } catch (err) { if (err?.name === "AuthError") throw err; }
+  try { monthly = await ctx.api.get(`/api/v1/reports/monthly?month=${month}`); } catch (err) { if (err?.name === "AuthError") throw err; }
   const weekInput = h("input", { type: "week", id: "week", value: week, onchange: () => show(ctx, weekInput.value) });
   render(
     h("h1", {}, "报表"),
@@ -34,7 +53,9 @@ export async function show(ctx, week = localWeek()) {
       }).flat() : [h("p", { class: "muted" }, "暂无数据")]),
       h("a", { class: "filebtn", href: `/reports/weekly?week=${week}`, target: "_blank" }, "打印周通报")),
     h("div", { class: "panel" }, h("h3", {}, "月度考评（等次）"),
-      h("a", { class: "filebtn", href: `/reports/monthly?month=${month}`, target: "_blank" }, `打印 ${month} 月度考评`)),
+      monthly?.units ? monthlyTable(monthly.units) : null,
+      h("a", { class: "filebtn", href: `/reports/monthly?month=${month}`, target: "_blank" }, `打印 ${month} 月度考评`),
+      h("a", { class: "filebtn", href: "#/s/yearly", id: "yearly-link" }, "年度创建绩效考核")),
     h("div", { class: "panel" }, h("h3", {}, "日督导覆盖"),
       h("a", { class: "filebtn", href: `/reports/coverage?date=${day}`, target: "_blank" }, `打印 ${day} 点位覆盖`)),
   );

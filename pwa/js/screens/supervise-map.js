@@ -43,9 +43,11 @@ function query() {
 }
 
 async function reload() {
-  const seq = ++state.seq;
-  const data = await state.ctx.api.get(`/api/v1/map/findings?${query()}`);
-  if (seq !== state.seq) return; // a newer view answered first
+  if (!state) return; // the screen was left before the map settled
+  const mine = state;
+  const seq = ++mine.seq;
+  const data = await mine.ctx.api.get(`/api/v1/map/findings?${query()}`);
+  if (state !== mine || seq !== state.seq) return; // left, or a newer view answered first
   const L = state.L;
   state.layer.clearLayers();
   state.clusters.clearLayers();
