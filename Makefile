@@ -7,8 +7,13 @@ PORT    ?= 8000
 export PYTHONPATH := $(CURDIR)
 FLASK   := $(BIN)/flask --app server
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HTTPS_PORT ?= 8443
+# `make run` installs only what the app needs; `make test` and `make bench` add pytest,
+# hypothesis, Playwright and moto (requirements-dev.txt).
+RUN_DEPS := $(VENV)/.run-deps
+DEV_DEPS := $(VENV)/.dev-deps
 
-.PHONY: run test test-sqlite test-postgres test-js bench migrate demo clean vendor
+.PHONY: run test test-sqlite test-postgres test-js bench migrate demo clean vendor venv https worker
 
 # Third-party front-end code comes from npm and is served by us, never from a CDN.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -25,13 +30,21 @@ pwa/vendor/.stamp: node_modules/.package-lock.json
 
 vendor: pwa/vendor/.stamp
 
-$(BIN)/activate: requirements.txt requirements-dev.txt
+$(BIN)/activate:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $(BIN)/activate
 
-migrate: $(BIN)/activate pwa/vendor/.stamp
+$(RUN_DEPS): requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_DEPS): requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(RUN_DEPS)
+
+migrate: $(RUN_DEPS) pwa/vendor/.stamp
 	$(FLASK) db upgrade
 
 # DEMO=0: no demo street; the checklists and calendar are seeded and the admin enters the rest
@@ -40,26 +53,37 @@ DEMO ?= 1
 demo: migrate
 	@if [ "$(DEMO)" = "0" ]; then $(FLASK) data seed; else $(FLASK) demo load-if-empty; fi
 
+# gunicorn answers requests; the worker beside it runs deadline sweeps and exports.
 run: demo
 	@if [ "$(DEMO)" != "0" ]; then $(FLASK) demo accounts; fi
 	@echo "创城督导 → http://$(HOST):$(PORT)/  (Ctrl-C 停止)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 \
-		--access-logfile - server.wsgi:app
+	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		COMPRESS=1 $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) server.wsgi:app
+
+# The background worker alone (make run and deploy/systemd start it for you).
+worker: migrate
+	$(FLASK) worker
+
+# A pilot on the LAN: Caddy with its own CA on https://HOST:HTTPS_PORT (HOST: this machine's
+# LAN address unless given); prints the root certificate's path and the phones' install page.
+https: demo
+	@HOST=$(if $(filter command line environment environment override,$(origin HOST)),$(HOST),) \
+		HTTPS_PORT=$(HTTPS_PORT) PORT=$(PORT) BIN=$(CURDIR)/$(BIN) bash deploy/pilot/https.sh
 
 # Every part runs even when an earlier one fails; the script ends with the overall result.
-test: $(BIN)/activate pwa/vendor/.stamp
+test: $(DEV_DEPS) pwa/vendor/.stamp
 	@bash tools/run_tests.sh
 
 test-js: pwa/vendor/.stamp
 	node --test tests/js/
 
-test-sqlite: $(BIN)/activate pwa/vendor/.stamp
+test-sqlite: $(DEV_DEPS) pwa/vendor/.stamp
 	$(BIN)/python -m pytest
 
-test-postgres: $(BIN)/activate
+test-postgres: $(DEV_DEPS)
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser"
 
-bench: $(BIN)/activate pwa/vendor/.stamp
+bench: $(DEV_DEPS) pwa/vendor/.stamp
 	$(BIN)/python bench/sync_ingest.py
 	$(BIN)/python bench/findings_page.py
 	$(BIN)/python bench/findings_page.py --findings 50000 --repeat 15
@@ -69,6 +93,8 @@ bench: $(BIN)/activate pwa/vendor/.stamp
 	$(BIN)/python bench/photo_memory.py
 	$(BIN)/python bench/pwa_bench.py
 	$(BIN)/python bench/points_admin.py
+	$(BIN)/python bench/backup_bench.py
+	$(BIN)/python bench/submissions_duty.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules pwa/vendor

@@ -3,7 +3,7 @@ import json
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 from .timeutil import parse_iso, utcnow
@@ -176,5 +176,88 @@ def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     for group in (demo_cli, deadlines_cli, data_cli, users_cli):
         app.cli.add_command(group)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(worker_cmd)
+
+
+# ---------------------------------------------------------------------------- operations
+
+backup_cli = AppGroup("backup", help="Backups: the database and every photo in one file.")
+
+
+def _backup_failed(message: str) -> None:
+    """One clear line on standard error, and a non-zero exit."""
+    click.echo(f"错误：{message}", err=True)
+    raise SystemExit(1)
+
+
+@backup_cli.command("create")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_create(path):
+    """Write every table and every photo (originals and derived copies) to PATH."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .services import backup
+    from .services.storage import StorageError
+
+    try:
+        summary = backup.create(path, current_app.extensions["storage"])
+    except backup.BackupError as err:
+        _backup_failed(str(err))
+    except StorageError as err:
+        _backup_failed(f"读取照片存储失败，未生成备份：{err}")
+    except SQLAlchemyError as err:
+        _backup_failed(f"读取数据库失败，未生成备份：{str(getattr(err, 'orig', err)).strip().splitlines()[0]}")
+    click.echo(f"已备份到 {path}：{summary.line()}")
+
+
+@backup_cli.command("verify")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_verify(path):
+    """Check a backup file completely (every member against its SHA-256) without restoring."""
+    from .services import backup
+
+    try:
+        manifest = backup.verify(path)
+    except backup.BackupError as err:
+        _backup_failed(str(err))
+    click.echo(f"备份完好：{path}（{manifest['created_at']}，问题 "
+               f"{manifest['tables'].get('findings', 0)} 个，照片原图 {manifest['originals']} 张）")
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="目标数据库已有数据时仍然覆盖（先删除本系统的数据表）")
+def backup_restore(path, force):
+    """Restore PATH into this instance: an empty or absent database (else --force)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .services import backup
+    from .services.storage import StorageError
+
+    db.session.remove()
+    try:
+        summary = backup.restore(path, current_app.extensions["storage"], force=force)
+    except backup.BackupError as err:
+        _backup_failed(str(err))
+    except StorageError as err:
+        _backup_failed(f"写入照片存储失败，数据库未改动：{err}")
+    except SQLAlchemyError as err:
+        _backup_failed(f"数据库出错，恢复未完成：{str(getattr(err, 'orig', err)).strip().splitlines()[0]}")
+    click.echo(f"已恢复 {path}（备份于 {summary.created_at}）：{summary.line()}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="只运行一轮（排队的导出做完即退出）")
+@with_appcontext
+def worker_cmd(once):
+    """The background worker: deadline sweeps and queued exports (one per installation)."""
+    from .worker import Worker
+
+    worker = Worker(current_app._get_current_object())
+    if once:
+        worker.run_once()
+    else:
+        worker.run_forever()
 
 

@@ -4,13 +4,14 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-change-me"  # refused when APP_ENV=production
 
 
 def from_env() -> dict:
     """Return the app configuration taken from environment variables."""
     instance = ROOT / "instance"
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or DEV_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance / 'chuangcheng.sqlite3'}"
         ),
@@ -45,4 +46,40 @@ def from_env() -> dict:
         "LEADERS_ADDRESSEE": os.environ.get(
             "LEADERS_ADDRESSEE", "明桦街道党工委、办事处主要领导，分管市级领导"
         ),
+        **operations_from_env(instance),
     }
+
+
+def operations_from_env(instance: Path) -> dict:
+    """Operations (DESIGN v1.1): production checks, photo storage, worker, logs, the pilot CA."""
+    return {
+        # production: SECRET_KEY and PUBLIC_URL are required (server/__init__.py checks).
+        "APP_ENV": os.environ.get("APP_ENV", "development"),
+        # Absolute links (Open311 media_url, exports) start with this, never with the Host header.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").strip(),
+        # "" = DATA_DIR on local disk; "s3://bucket/prefix" = S3-compatible object storage
+        # (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION).
+        "PHOTO_STORE": os.environ.get("PHOTO_STORE", "").strip(),
+        "S3_TIMEOUT_S": float(os.environ.get("S3_TIMEOUT_S", "5")),
+        # "worker": exports and sweeps wait for `flask --app server worker` (gunicorn sets it);
+        # "thread": the web process runs them itself (tests, `flask run`, benchmarks).
+        "JOB_RUNNER": os.environ.get("JOB_RUNNER", "thread"),
+        "WORKER_POLL_S": float(os.environ.get("WORKER_POLL_S", "2")),
+        "WORKER_EXPORTS": int(os.environ.get("WORKER_EXPORTS", "2")),
+        # GET /api/v1/ledger.xlsx answers 413 above this many rows: use the background export.
+        "LEDGER_DIRECT_MAX_ROWS": int(os.environ.get("LEDGER_DIRECT_MAX_ROWS", "5000")),
+        # Proxies in front of the app (Caddy: 1) whose X-Forwarded-For/-Proto are believed.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # gzip text files in the app: `make run` sets it (no proxy there); Caddy compresses
+        # in front of `make https` and production.
+        "COMPRESS": os.environ.get("COMPRESS", "0") == "1",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # The root certificate phones install for a LAN pilot (`make https` sets it).
+        "CA_CERT_PATH": os.environ.get("CA_CERT_PATH")
+        or str(instance / "caddy" / "caddy" / "pki" / "authorities" / "local" / "root.crt"),
+    }
+
+
+def public_base(config, host_url: str) -> str:
+    """The base of absolute links: PUBLIC_URL when set (always in production), else this host."""
+    return (config.get("PUBLIC_URL") or host_url).rstrip("/") + "/"

@@ -82,7 +82,8 @@ XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _REF = re.compile(r"^(?:(?P<file>[\w.-]+?)\.json)?(?:#(?P<pointer>.*))?$")
 ERRORS = {"400": "请求格式不正确", "401": "未登录或登录已过期", "403": "角色无权",
           "404": "不存在或不可见", "409": "当前状态不允许", "413": "内容过大",
-          "415": "不支持的类型", "422": "字段有误", "429": "尝试过于频繁", "503": "服务暂不可用"}
+          "415": "不支持的类型", "422": "字段有误", "429": "尝试过于频繁", "503": "服务暂不可用",
+          "507": "存储空间不足"}
 # Success statuses other than 200 (a photo PUT answers 201 new, 200 the same bytes again).
 SUCCESS = {"api.create_unit": ("201",), "api.create_user": ("201",), "api.create_point": ("201",),
            "api.create_location_type": ("201",), "api.create_item": ("201",),

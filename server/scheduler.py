@@ -1,4 +1,9 @@
-"""The periodic deadline sweep inside the running server."""
+"""The periodic deadline sweep.
+
+`flask --app server worker` (server/worker.py) runs it in one process for the whole
+installation. start_sweeper keeps the old in-process thread for a single-process set-up
+(JOB_RUNNER=thread: tests, `flask run`); gunicorn's web workers never start it.
+"""
 import threading
 import time
 
@@ -19,7 +24,7 @@ def sweep_once(app: Flask) -> int:
             db.session.commit()
             return len(letters)
         except IntegrityError:
-            db.session.rollback()  # another worker issued the same prompt letter first
+            db.session.rollback()  # another process issued the same prompt letter first
             return 0
         finally:
             db.session.remove()

@@ -88,7 +88,16 @@ window.__cc = ctx; // for diagnostics in the browser console and tests
 
 let current = null;
 
-async function route() {
+// One route at a time: a screen still loading finishes (and, marked with an older hash, draws
+// nothing) before the next one starts, so the last hash always wins.
+let routing = Promise.resolve();
+
+function route() {
+  routing = routing.then(routeNow, routeNow);
+  return routing;
+}
+
+async function routeNow() {
   const home = homeOf(ctx.session?.user?.role);
   const hash = location.hash && location.hash !== "#/" ? location.hash : home;
   if (!ctx.session && hash !== "#/login") return ctx.go("#/login");
@@ -110,6 +119,8 @@ async function route() {
   }
   document.body.dataset.role = ctx.session?.user?.role || "";
   document.body.dataset.screen = name;
+  // The screen draws for this hash; a slower screen from an earlier hash must not draw over it.
+  document.getElementById("view").dataset.route = location.hash;
   try {
     await screen.show(ctx, ...m.slice(1));
   } catch (err) {

@@ -22,9 +22,14 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** Replace the main view's content and move focus there (screen readers, one-handed use). */
+/**
+ * Replace the main view's content and move focus there (screen readers, one-handed use).
+ * A screen still loading when the user moved on draws nothing: the router marks the view with
+ * the hash it is showing, and a render for another hash is dropped.
+ */
 export function render(...nodes) {
   const view = document.getElementById("view");
+  if (view.dataset.route !== undefined && view.dataset.route !== location.hash) return;
   view.replaceChildren(...nodes.flat().filter(Boolean));
   view.focus({ preventScroll: true });
   window.scrollTo(0, 0);

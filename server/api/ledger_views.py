@@ -1,7 +1,8 @@
 """The problem ledger (问题台账) as a file: CSV or Excel, with the findings list's filters.
 
-These answer directly, for small exports and scripts; a large Excel export is better made
-as a background job (POST /api/v1/exports), which reports its progress.
+These answer directly, for small exports and scripts; a large Excel export is made as a
+background job (POST /api/v1/exports), which reports its progress: above
+LEDGER_DIRECT_MAX_ROWS rows the direct Excel answers 413 and says so (the CSV streams).
 """
 import os
 import tempfile
@@ -9,6 +10,8 @@ import tempfile
 from flask import Response, current_app, g, request, stream_with_context
 
 from ..auth import auth_required
+from ..config import public_base
+from ..errors import ApiError
 from ..schemas.queries import FindingFilterSchema
 from ..services import exports, ledger
 from ..timeutil import local_today
@@ -55,7 +58,8 @@ def _file_chunks(path: str):
 def ledger_csv():
     """The ledger as CSV (UTF-8 with BOM), streamed; the photo columns hold photo URLs."""
     _, ids = _selected_ids()
-    body = stream_with_context(exports.stream_csv(ids, request.host_url))
+    body = stream_with_context(exports.stream_csv(ids, public_base(current_app.config,
+                                                                  request.host_url)))
     return _attachment(Response(body, content_type=exports.MIME["csv"]), "csv")
 
 
@@ -64,6 +68,11 @@ def ledger_csv():
 def ledger_xlsx():
     """The ledger as an Excel workbook with the before and after photos embedded."""
     filters, ids = _selected_ids()
+    limit = current_app.config["LEDGER_DIRECT_MAX_ROWS"]
+    if len(ids) > limit:  # building it would hold a web worker for minutes
+        raise ApiError(413, "export_too_large",
+                       f"本次筛选共 {len(ids)} 条问题，超过直接下载上限 {limit} 条，"
+                       "请用台账页的“导出 Excel”后台导出（POST /api/v1/exports），完成后下载")
     thumbs = exports.Thumbs(current_app.extensions["storage"], current_app.config["CJK_FONT"])
     fd, path = tempfile.mkstemp(prefix="ledger-", suffix=".xlsx")
     try:

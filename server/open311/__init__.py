@@ -4,9 +4,10 @@ from datetime import datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from ..auth import auth_required
+from ..config import public_base
 from ..errors import ApiError
 from ..extensions import db
 from ..models import ChecklistItem, Community, Finding
@@ -76,8 +77,8 @@ def _request_row(f: Finding, items: dict, names: dict) -> dict:
         "expected_datetime": f"{f.rectify_due.isoformat()}T23:59:59+08:00" if f.rectify_due else None,
         "address": f.point.name if f.point else "", "address_id": str(f.point_id) if f.point_id is not None else None, "zipcode": None,
         "lat": f.lat, "long": f.lon,
-        "media_url": request.host_url.rstrip("/") + f"/api/v1/photos/{media}?variant=display"
-        if media else None,
+        "media_url": public_base(current_app.config, request.host_url)
+        + f"api/v1/photos/{media}?variant=display" if media else None,
     }
 
 

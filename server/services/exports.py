@@ -5,8 +5,10 @@ photo URLs. Excel (openpyxl, write-only: rows go to disk as they come) has a bol
 header row with a filter, sized columns, wrapped text, and the first before and after photo
 of each finding embedded as a small thumbnail that moves, hides and sorts with its row.
 
-An export job (POST /api/v1/exports) runs in a thread with its own app context, writes
-its progress every chunk of rows, and leaves the file under DATA_DIR/exports/.
+An export job (POST /api/v1/exports) is a row in the database. The background worker
+(`flask --app server worker`, JOB_RUNNER=worker) claims it, or, with JOB_RUNNER=thread, a
+thread of the web process runs it; either way it has its own app context, writes its
+progress every chunk of rows, and leaves the file under DATA_DIR/exports/.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from itertools import chain
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -35,6 +37,7 @@ from openpyxl.utils.units import pixels_to_EMU
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image as PILImage
 
+from ..config import public_base
 from ..extensions import db
 from ..models import Export, Photo, User
 from ..schemas.queries import FindingFilterSchema
@@ -441,7 +444,8 @@ def pending_count(user: User, now: datetime) -> int:
 
 
 def create(user: User, fmt: str, filters: dict, base_url: str, now: datetime) -> Export:
-    """Queue an export of the rows these filters select now."""
+    """Queue an export of the rows these filters select now (links start with PUBLIC_URL)."""
+    base_url = public_base(current_app.config, base_url)
     job = Export(id=str(uuid.uuid4()), user_id=user.id, format=fmt,
                  filters=stored_filters(filters), base_url=base_url, status="queued",
                  progress=0, total=ledger.count(user, filters, to_local(now).date()),
@@ -486,8 +490,10 @@ def export_dict(job: Export, now: datetime) -> dict:
             "size": job.size}
 
 
-def start(app: Flask, job_id: str) -> threading.Thread:
-    """Run a queued job on a daemon thread with its own app context."""
+def start(app: Flask, job_id: str) -> threading.Thread | None:
+    """Run a queued job on a daemon thread (JOB_RUNNER=thread); else the worker claims it."""
+    if app.config.get("JOB_RUNNER", "thread") != "thread":
+        return None
     thread = threading.Thread(target=run, args=(app, job_id), name=f"export-{job_id[:8]}",
                               daemon=True)
     thread.start()
@@ -519,10 +525,14 @@ def run(app: Flask, job_id: str) -> None:
 
 def _run(app: Flask, job_id: str) -> None:
     """The work of run()."""
-    job = db.session.get(Export, job_id)
-    if job is None or job.status != "queued":
-        db.session.rollback()
+    # Claim it in one statement: the worker and a web thread never build the same job twice.
+    claimed = db.session.execute(sa.update(Export).where(
+        Export.id == job_id, Export.status == "queued").values(status="running",
+                                                                updated_at=utcnow()))
+    db.session.commit()
+    if claimed.rowcount != 1:
         return
+    job = db.session.get(Export, job_id)
     user = db.session.get(User, job.user_id)
     fmt, base_url = job.format, job.base_url
     filters = parse_filters(job.filters)

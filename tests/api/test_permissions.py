@@ -7,7 +7,10 @@ from tests.helpers.flow import act, finding_in, ok, upload
 from tests.helpers.records import new_id
 
 PUBLIC = {"api.login", "openapi.openapi", "static", "pwa.index", "pwa.manifest",
-          "pwa.service_worker", "pwa.app_config", "pwa.shell_file"}  # the app shell is public
+          "pwa.service_worker", "pwa.app_config", "pwa.shell_file",
+          # Operations: health for load balancers, the pilot's certificate page for phones.
+          "health.healthz", "health.readyz", "install.install_page", "install.certificate",
+          "install.qr_code"}  # the app shell is public
 ROLES = {"inspector": "inspector", "community": "yongsheng", "supervisor": "supervisor",
          "leader": "leader", "admin": "admin"}
 ALL = set(ROLES)

@@ -13,7 +13,7 @@ from server import create_app
 from server.extensions import db
 from server.models import Finding, Unit, User
 from tests.browser.conftest import HERE
-from tests.browser.helpers import SHOTS, jpeg_file, wait_synced
+from tests.browser.helpers import SHOTS, jpeg_file, wait_for, wait_synced
 from tests.conftest import _fresh_database
 
 LAT, LON = HERE["latitude"], HERE["longitude"]
@@ -76,6 +76,9 @@ def _add_unit(page, name: str, kind: str, head: str) -> None:
 def _set_boundary(page, unit_id: int, ring: list, path) -> None:
     """边界: upload a GeoJSON file, look at the preview, save."""
     page.goto(f"/#/a/boundaries/{unit_id}")
+    # The screen is redrawn for this community (not the previous one's form still on the page).
+    wait_for(page, f"document.querySelector('#b-community')?.value === '{unit_id}'")
+    page.wait_for_load_state("networkidle")
     page.wait_for_selector("#boundary-file", state="attached")
     path.write_text(json.dumps({"type": "Feature", "properties": {},
                                 "geometry": {"type": "Polygon", "coordinates": [ring]}}))

@@ -244,3 +244,30 @@ def test_a_finding_page_shows_no_stray_null_and_leads_each_role_back_home(app, a
         assert "null" not in page.inner_text("#view")
         assert page.get_attribute("#back-link", "href") == home
         ctx.close()
+
+
+def test_a_slow_screen_left_behind_does_not_draw_over_the_next_one(app, auth, desk, clock, monkeypatch):
+    import time
+
+    import server.api.reports_views as views
+
+    ctx = desk()
+    page = ctx.new_page()
+    sign_in_desk(page, "leader")
+    page.wait_for_load_state("networkidle")
+    real = views.build_monthly
+
+    def slow(*args, **kwargs):
+        """The leaders' page waits on a slow monthly report."""
+        time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    page.goto("/#/me")
+    page.wait_for_selector("#logout")
+    monkeypatch.setattr(views, "build_monthly", slow)
+    page.goto("/#/l/home")
+    page.wait_for_timeout(200)
+    page.goto("/#/me")  # moved on while 总览 is still loading
+    page.wait_for_selector("#logout")
+    page.wait_for_timeout(2500)  # the slow report has long arrived by now
+    assert page.inner_text("#view h1") == "我的" and page.locator("#logout").count() == 1
