@@ -2,6 +2,7 @@
 import random
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -51,3 +52,12 @@ def make_records(client, headers, n: int, fails_per_record: int = 1, seed: int =
                     "lat": lat, "lon": lon, "accuracy_m": 6.0, "covert": False, "note": "",
                     "results": results})
     return out
+
+
+def wait_until(page, expression: str, timeout: float = 30000):
+    """Poll a JavaScript expression from here (the app's CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(expression)
+        page.wait_for_timeout(50)

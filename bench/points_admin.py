@@ -9,21 +9,13 @@ from io import BytesIO
 
 import openpyxl
 
-from _common import fresh_app, login
+from _common import fresh_app, login, wait_until
 
 COMMUNITIES = ("永胜社区", "红升社区", "爱华社区", "阳光社区")
 IMPORT_TARGET_S = 10.0
 LIST_TARGET_MS = 500.0
 
 
-
-def wait_until(page, expression: str, timeout: float = 30000):
-    """Poll a JavaScript expression from here (the app's CSP forbids wait_for_function's eval)."""
-    deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise TimeoutError(expression)
-        page.wait_for_timeout(50)
 
 
 def sheet(n: int, seed: int = 11) -> bytes:

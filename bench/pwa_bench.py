@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from _common import fresh_app
+from _common import fresh_app, wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PIL import Image  # noqa: E402
@@ -26,14 +26,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 HERE = {"latitude": 42.978301, "longitude": 126.737935, "accuracy": 10}
 
 
-
-def wait_until(page, expression: str, timeout: float = 30000):
-    """Poll a JavaScript expression from here (the app's CSP forbids wait_for_function's eval)."""
-    deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise TimeoutError(expression)
-        page.wait_for_timeout(50)
 
 
 def verdict(ok: bool) -> str:
