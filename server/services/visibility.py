@@ -26,8 +26,15 @@ def letter_scope(user: User):
 
 
 def can_see_photo(user: User, photo: Photo) -> bool:
-    """A photo is visible to its uploader and to whoever may see a finding using it."""
+    """A photo is visible to its uploader, to the uploader's colleagues in the same unit
+    (a submission's or a duty item's evidence belongs to the unit, not one account), and to
+    whoever may see a finding using it."""
     if user.role in EVERYTHING or photo.uploaded_by == user.id:
+        return True
+    if user.role == "community" and user.community_id is not None and db.session.scalar(
+            sa.select(sa.func.count()).select_from(User).where(
+                User.id == photo.uploaded_by, User.role == "community",
+                User.community_id == user.community_id)) > 0:
         return True
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(FindingPhoto)

@@ -233,3 +233,18 @@ def test_the_printed_monthly_grades_show_each_units_terms(app, auth, clock):
     clock.set("2026-12-03T10:00:00+08:00")
     page = auth.get("supervisor", "/reports/monthly?month=2026-12").get_data(as_text=True)
     assert "各单位得分明细" in page and "责任清单逾期 -2" in page
+
+
+def test_a_units_colleagues_see_its_submission_photos_other_units_do_not(own_app, own_auth, clock):
+    with own_app.app_context():
+        from server.models import User
+        colleague = User(username="yongsheng2", display_name="永胜社区 李敏", role="community",
+                         community_id=db.session.scalar(sa.select(Unit.id).where(Unit.code == "yongsheng")))
+        colleague.set_password("pw", method="pbkdf2:sha256:1000")
+        db.session.add(colleague)
+        db.session.commit()
+    pid = upload(own_auth, "yongsheng")
+    sid = submit(own_auth, photo_ids=[pid]).json["id"]
+    assert own_auth.get("yongsheng2", f"/api/v1/submissions/{sid}").status_code == 200
+    assert own_auth.get("yongsheng2", f"/api/v1/photos/{pid}").status_code == 200
+    assert own_auth.get("hongsheng", f"/api/v1/photos/{pid}").status_code == 404
