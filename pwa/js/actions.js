@@ -27,6 +27,7 @@ export const ACTIONS = {
   approve_extension: { label: "同意延期", required: [] },
   deny_extension: { label: "不同意延期", required: [] },
   set_deadline: { label: "调整时限", required: ["rectify_due"] },
+  set_severity: { label: "调整严重程度", required: ["severity"] },
   verify: { label: "复查通过", required: [], photos: "or_note" },
   reject: { label: "复查不通过（返工）", required: [], photos: "or_note" },
   void: { label: "作废", required: ["reason"] },

@@ -129,6 +129,11 @@ async function supervisorForms(ctx, container, f) {
       "deadline-form"));
   }
   if (!["closed", "void"].includes(f.status)) {
+    const other = f.severity === "serious" ? ["general", "一般"] : ["serious", "严重"];
+    const why = h("input", { name: "note" });
+    out.push(form(`严重程度：${f.severity_label || "一般"}`, [field("说明", why)], `改为“${other[1]}”`,
+      (err) => run(ctx, container, f, "set_severity", { severity: other[0], note: why.value }, [], err),
+      "severity-form"));
     const reason = h("textarea", { name: "reason", required: true });
     out.push(form("作废", [field("作废理由", reason)], "作废",
       (err) => run(ctx, container, f, "void", { reason: reason.value }, [], err), "void-form"));

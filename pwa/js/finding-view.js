@@ -5,7 +5,7 @@ export const STATUS_LABELS = { unassigned: "待派发", assigned: "待答复", r
   rectified: "待复查", closed: "已销号", void: "已作废" };
 const ACTION_LABELS = { create: "录入", assign: "派发", reply: "答复", return: "回退", deny_return: "驳回回退",
   rectify: "整改完成", request_extension: "申请延期", approve_extension: "同意延期", deny_extension: "不同意延期",
-  set_deadline: "调整时限", verify: "复查通过", reject: "复查不通过（返工）", void: "作废", prompt: "提示函" };
+  set_deadline: "调整时限", set_severity: "调整严重程度", verify: "复查通过", reject: "复查不通过（返工）", void: "作废", prompt: "提示函" };
 const FLAG_LABELS = { late_entry: "非当日录入", gps_far_from_point: "定位偏离点位", provisional_deadline: "时限待定",
   extension_pending: "延期待批", photo_reused: "照片重复使用", exif_mismatch: "照片信息不符" };
 
@@ -39,6 +39,7 @@ export function findingView(f, { letters = [] } = {}) {
     h("p", { class: "what" }, h("strong", {}, f.item_text), f.description ? `：${f.description}` : ""),
     h("table", { class: "facts" }, h("tbody", {},
       row("责任单位", f.unit_name || f.community_name || "未派发"),
+      row("严重程度", f.severity_label ? h("span", { class: `severity sv-${f.severity}` }, f.severity_label) : null),
       row("点位", f.point_name || (f.lat !== null ? `${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}` : "")),
       row("发现", `${formatTime(f.found_at)} · ${f.inspector || ""} · ${f.source}`),
       row("答复期限", f.reply_due), row("整改时限", f.rectify_due),

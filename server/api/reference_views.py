@@ -43,5 +43,6 @@ def checklists():
     for i in rows:
         out.setdefault(i.location_type, []).append(
             {"code": i.code, "text": i.text, "category": i.category,
-             "limit_days": i.limit_days, "photo_required": i.photo_required})
+             "limit_days": i.limit_days, "photo_required": i.photo_required,
+             "severity": i.severity})
     return jsonify(out)

@@ -37,6 +37,8 @@ class Finding(db.Model):
     lon: Mapped[float | None]
     description: Mapped[str] = mapped_column(sa.Text, default="")
     covert: Mapped[bool] = mapped_column(default=False)
+    # 一般 or 严重: the item's severity when recorded; a supervisor may reclassify it.
+    severity: Mapped[str] = mapped_column(sa.String(8), default="general", server_default="general")
     status: Mapped[str] = mapped_column(sa.String(16))
     found_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

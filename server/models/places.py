@@ -9,6 +9,7 @@ from ..timeutil import UTCDateTime, utcnow
 
 UNIT_KINDS = ("community", "task_force", "office")
 UNIT_KIND_NAMES = {"community": "社区", "task_force": "专班", "office": "科室"}
+SEVERITIES = {"general": "一般", "serious": "严重"}  # a problem's severity, in Chinese
 
 
 class Unit(db.Model):
@@ -87,6 +88,8 @@ class ChecklistItem(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    # How serious a failure of this item is (the monthly grade may weigh problems by it).
+    severity: Mapped[str] = mapped_column(sa.String(8), default="general", server_default="general")
 
 
 class Setting(db.Model):

@@ -5,6 +5,7 @@ One schema per branch of shared_schema/finding_action_request.schema.json
 """
 from marshmallow import Schema, ValidationError, validates_schema
 
+from ..models.places import SEVERITIES
 from .fields import (COMMON, ContractSchema, StrictDate, StrictString, db_id, length, one_of,
                      photo_list, required_text)
 
@@ -88,10 +89,18 @@ class ReviewSchema(_Action):
             raise ValidationError("须填写复查说明或附复查照片", "note")
 
 
+class SeveritySchema(_Action):
+    """调整严重程度: 一般 or 严重, and why."""
+
+    severity = StrictString(required=True, validate=one_of(SEVERITIES))
+    note = _note()
+
+
 ACTION_SCHEMAS: dict[str, Schema] = {
     "reply": ReplySchema(), "rectify": RectifySchema(), "return": ReasonSchema(),
     "void": ReasonSchema(), "request_extension": ExtensionSchema(), "assign": AssignSchema(),
     "deny_return": NoteSchema(), "approve_extension": NoteSchema(),
     "deny_extension": NoteSchema(), "set_deadline": DeadlineSchema(),
+    "set_severity": SeveritySchema(),
     "verify": ReviewSchema(), "reject": ReviewSchema(),
 }

@@ -5,7 +5,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from ..models.accounts import ROLES
 from ..timeutil import check_day_range
-from ..models.places import UNIT_KIND_NAMES
+from ..models.places import SEVERITIES, UNIT_KIND_NAMES
 from .fields import (NON_BLANK, ContractSchema, ListField, NestedField, StrictBool,
                      StrictFloat, StrictInt, StrictString, db_id, length, matches, one_of,
                      value_range)
@@ -134,6 +134,7 @@ class ItemCreate(ContractSchema):
     limit_days = StrictInt(required=True, validate=value_range(1, 60))
     photo_required = StrictBool(load_default=True)
     unit_id = db_id(allow_none=True, load_default=None)
+    severity = StrictString(load_default="general", validate=one_of(SEVERITIES))
 
 
 class ItemPatch(ContractSchema):
@@ -144,6 +145,7 @@ class ItemPatch(ContractSchema):
     limit_days = StrictInt(validate=value_range(1, 60))
     photo_required = StrictBool()
     unit_id = db_id(allow_none=True)
+    severity = StrictString(validate=one_of(SEVERITIES))
     active = StrictBool()
 
 

@@ -2,6 +2,7 @@
 from datetime import date
 
 from ..models import Finding, FindingEvent
+from ..models.places import SEVERITIES
 from ..services.deadlines import overdue_state
 from ..services.lifecycle import STATUS_LABELS
 from ..services.reference import Reference
@@ -48,6 +49,7 @@ def finding_dict(f: Finding, ref: Reference, today: date) -> dict:
         "item_code": f.item_code,
         "item_text": f.item_text or (item.text if item else f.item_code),
         "category": item.category if item else None,
+        "severity": f.severity, "severity_label": SEVERITIES.get(f.severity, f.severity),
         "location_type": f.location_type, "point_id": f.point_id,
         "point_name": f.point.name if f.point else None,
         "lat": f.lat, "lon": f.lon, "description": f.description,

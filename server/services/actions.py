@@ -124,6 +124,11 @@ def apply_action(finding: Finding, user: User, payload: dict, at: datetime,
         old = finding.rectify_due
         finding.rectify_due = data["rectify_due"]
         extra = {"from": old.isoformat() if old else None, "to": data["rectify_due"].isoformat()}
+    elif action == "set_severity":
+        if data["severity"] == finding.severity:
+            raise _invalid("severity", "严重程度未改变")
+        extra = {"from": finding.severity, "to": data["severity"]}
+        finding.severity = data["severity"]
     elif action == "assign":
         _assign(finding, data, at, ref)
         extra = {"community_id": data["community_id"]}

@@ -26,7 +26,8 @@ def seed_catalogue(catalogue: dict | None = None) -> dict:
                 continue
             db.session.add(ChecklistItem(
                 code=item["code"], location_type=code, text=item["text"], category=item["category"],
-                limit_days=item["limit_days"], photo_required=item["photo_required"], position=pos,
+                limit_days=item["limit_days"], photo_required=item["photo_required"],
+                severity=item.get("severity", "general"), position=pos,
                 active=True))
             added_items += 1
     db.session.flush()

@@ -82,7 +82,7 @@ def item_dict(i: ChecklistItem, unit_names: dict[int, str]) -> dict:
     """A checklist item as the administration screens show it."""
     return {"code": i.code, "location_type": i.location_type, "text": i.text,
             "category": i.category, "limit_days": i.limit_days,
-            "photo_required": i.photo_required, "unit_id": i.unit_id,
+            "photo_required": i.photo_required, "severity": i.severity, "unit_id": i.unit_id,
             "unit_name": unit_names.get(i.unit_id), "active": i.active, "position": i.position}
 
 
@@ -135,6 +135,7 @@ def create_item(actor: User, ltype: LocationType, data: dict) -> ChecklistItem:
     item = ChecklistItem(code=_next_code(ltype.code), location_type=ltype.code, text=data["text"],
                          category=data["category"], limit_days=data["limit_days"],
                          photo_required=data["photo_required"], unit_id=data.get("unit_id"),
+                         severity=data.get("severity", "general"),
                          position=position, active=True)
     db.session.add(item)
     db.session.flush()
@@ -149,7 +150,7 @@ def update_item(actor: User, item: ChecklistItem, data: dict) -> ChecklistItem:
     before = item_dict(item, names)
     if "unit_id" in data:
         _check_unit(data["unit_id"])
-    for key in ("text", "category", "limit_days", "photo_required", "unit_id", "active"):
+    for key in ("text", "category", "limit_days", "photo_required", "unit_id", "severity", "active"):
         if key in data:
             setattr(item, key, data[key])
     db.session.flush()

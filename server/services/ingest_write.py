@@ -91,7 +91,7 @@ class _Rows:
             status = "assigned" if unit else "unassigned"
             self.findings.append({
                 "id": r["id"], "code": code, "inspection_id": data["id"],
-                "item_code": r["item_code"], "item_text": item.text,
+                "item_code": r["item_code"], "item_text": item.text, "severity": item.severity,
                 "location_type": data["location_type"],
                 "point_id": data["point_id"], "community_id": unit,
                 "inspector_id": user.id, "lat": lat, "lon": lon,

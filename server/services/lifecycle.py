@@ -25,6 +25,7 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition("approve_extension", ("replied",), ("supervisor",), None, "同意延期"),
     Transition("deny_extension", ("replied",), ("supervisor",), None, "不同意延期"),
     Transition("set_deadline", ("assigned", "replied"), ("supervisor",), None, "调整整改时限"),
+    Transition("set_severity", OPEN, ("supervisor",), None, "调整严重程度"),
     Transition("verify", ("rectified",), ("supervisor", "inspector"), "closed", "复查通过"),
     Transition("reject", ("rectified",), ("supervisor", "inspector"), "replied", "复查不通过（返工）"),
     Transition("void", OPEN, ("supervisor",), "void", "作废"),

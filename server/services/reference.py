@@ -30,6 +30,7 @@ class ItemRef:
     photo_required: bool
     active: bool
     unit_id: int | None = None  # 责任分工: the unit answering for this item wherever it fails
+    severity: str = "general"  # 一般 / 严重
 
 
 @dataclass
@@ -83,7 +84,7 @@ def load_reference() -> Reference:
 def _load() -> Reference:
     """Load every piece of reference data in a handful of queries."""
     items = {i.code: ItemRef(i.code, i.location_type, i.text, i.category, i.limit_days,
-                             i.photo_required, i.active, i.unit_id)
+                             i.photo_required, i.active, i.unit_id, i.severity)
              for i in db.session.scalars(db.select(ChecklistItem))}
     points, types = {}, {}
     for p in db.session.scalars(db.select(Point).where(Point.active.is_(True))):

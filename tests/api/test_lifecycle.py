@@ -19,6 +19,7 @@ def valid_fields(app, auth, action: str, actor: str) -> dict:
         "deny_return": {"note": "经核实属永胜社区"},
         "approve_extension": {"note": "同意"}, "deny_extension": {"note": "不同意"},
         "set_deadline": {"rectify_due": "2026-12-31", "note": "放宽"},
+        "set_severity": {"severity": "serious", "note": "涉及行人安全"},
         "verify": {"note": "现场复核通过"}, "reject": {"note": "仍有积水"},
         "void": {"reason": "重复录入"},
     }[action]

@@ -386,12 +386,14 @@ def test_checklist_items_are_added_reordered_and_retired(app, auth, new_context,
     page.fill("#item-form-limit_days", "2")
     tf = unit_named(auth, "小区环境创建专班")
     page.select_option("#item-form-unit_id", str(tf["id"]))
+    page.select_option("#item-form-severity", "serious")
     page.click("#item-form button[type=submit]")
     page.wait_for_selector(f"#items tr:has-text('{text}')")
     items = auth.get("admin", "/api/v1/checklists/items?location_type=toilet").json["items"]
     new = next(i for i in items if i["text"] == text)
     assert new["code"].startswith("toilet.") and new["unit_id"] == tf["id"] and new["limit_days"] == 2
-    assert new["category"] == "基础设施" and new["photo_required"] is True
+    assert new["category"] == "基础设施" and new["photo_required"] is True and new["severity"] == "serious"
+    assert "严重" in page.inner_text(f"#items tr[data-code='{new['code']}']")
     # Up twice: it moves two places, and the server keeps the order.
     row = f"#items tr[data-code='{new['code']}']"
     page.click(f"{row} [data-action=up]")

@@ -567,6 +567,9 @@ def _action_fields(action: str) -> dict:
             out[name] = (DATES, BAD_DATES)
         elif name == "community_id":
             out[name] = (DB_IDS, BAD_DB_IDS)
+        elif name == "severity":
+            out[name] = (st.sampled_from(["general", "serious"]),
+                         st.sampled_from(["", "SERIOUS", "严重", "minor", None, 1, True]))
         elif name == "photo_ids":
             need = 1 if action == "rectify" else 0
             out[name] = (photo_ids(min_size=need), bad_photo_ids(min_size=need))

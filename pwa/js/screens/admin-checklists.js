@@ -27,6 +27,8 @@ function itemForm(item, done) {
         options: [["", "按点位、边界派发（默认）"], ...units.filter((u) => u.active || u.id === item?.unit_id)
           .map((u) => [String(u.id), u.name])],
         hint: "指定后，此条目不合格的问题一律派给该单位" },
+      { name: "severity", label: "严重程度", type: "select", value: item?.severity || "general",
+        options: [["general", "一般"], ["serious", "严重"]], hint: "月度考评可按严重程度对新增问题扣分" },
       { name: "photo_required", label: "不合格时必须拍照", type: "checkbox", value: item ? item.photo_required : true },
       ...(editing ? [{ name: "active", label: "启用（停用后从手机检查表中移除）", type: "checkbox", value: item.active }] : []),
     ],
@@ -99,6 +101,7 @@ function renderItems() {
       ["类别", (i) => i.category],
       ["时限", (i) => `${i.limit_days} 个工作日`],
       ["拍照", (i) => (i.photo_required ? "必须" : "可选")],
+      ["严重程度", (i) => (i.severity === "serious" ? h("span", { class: "severity sv-serious" }, "严重") : "一般")],
       ["责任单位", (i) => i.unit_name || h("span", { class: "muted" }, "按点位/边界")],
       ["状态", (i) => activeTag(i.active)],
       ["顺序", (i) => h("span", { class: "order-buttons" },

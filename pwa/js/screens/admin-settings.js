@@ -14,11 +14,13 @@ const WEIGHTS = {
   missed_submission: ["未完成信息报送（每次扣分）", "半月内未报送信息，每次扣"],
   adopted_submission: ["信息被采用（每条加分）", "报送的信息被采用，每条加"],
   overdue_duty_item: ["责任清单逾期（每项扣分）", "责任清单事项逾期未完成，每项扣"],
+  general_problem: ["新增一般问题（每件扣分）", "本月新下发的一般问题，每件扣"],
+  serious_problem: ["新增严重问题（每件扣分）", "本月新下发的严重问题，每件扣"],
   floor: ["最低分", "得分不低于此分"],
 };
 const FORMULA_WORDS = { overdue_reply: "逾期答复件数", overdue_rectification: "逾期整改件数", rework: "返工次数",
   on_time_reply_rate: "(1 − 按时答复率)", on_time_close_rate: "(1 − 按期结案率)", missed_submission: "未报送次数",
-  overdue_duty_item: "逾期责任清单项数" };
+  overdue_duty_item: "逾期责任清单项数", general_problem: "新增一般问题件数", serious_problem: "新增严重问题件数" };
 let state = null;
 
 /** Grades come as [[90, "优秀"], …] or [{min_score: 90, grade: "优秀"}, …]: write back what was read. */

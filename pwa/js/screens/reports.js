@@ -21,7 +21,8 @@ function weeklyTable(id, label, rows) {
 // The terms of the monthly score, as the settings name them (a unit sees why it lost points).
 const TERMS = { overdue_reply: "逾期答复", overdue_rectification: "逾期整改", rework: "返工",
   on_time_reply_rate: "按时答复率", on_time_close_rate: "按期结案率", missed_submission: "未报送信息",
-  adopted_submission: "信息采用", overdue_duty_item: "责任清单逾期" };
+  adopted_submission: "信息采用", overdue_duty_item: "责任清单逾期", general_problem: "一般问题",
+  serious_problem: "严重问题" };
 const KIND_LABELS = { community: "社区", task_force: "专班", office: "科室" };
 
 /** The monthly grades of every unit with each non-zero term of its score. */

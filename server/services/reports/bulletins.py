@@ -20,7 +20,7 @@ DEFAULT_TYPICAL_PHOTOS = 4
 COMMUNITY_FIELDS = ("community_id", "name", "new", "closed", "open", "overdue_replies",
                     "overdue_rectifications", "on_time_reply_rate", "on_time_close_rate",
                     "rework", "rank")
-CAMPAIGN_FIELDS = ("missed_submissions", "adopted_submissions", "overdue_duty_items")
+CAMPAIGN_FIELDS = ("missed_submissions", "adopted_submissions", "overdue_duty_items", "new_serious")
 MONTHLY_FIELDS = COMMUNITY_FIELDS + ("score", "grade", "change")
 # With the campaign's terms (the API always counts them), a monthly row also shows each term.
 GRADED_FIELDS = MONTHLY_FIELDS + CAMPAIGN_FIELDS + ("terms",)

@@ -5,6 +5,7 @@ Score (the documented, configurable rule; see ``DEFAULT_SCORING`` and ``scoring_
     得分 = 基础分 − 逾期答复×每件扣分 − 逾期整改×每件扣分 − 返工×每次扣分
            − 答复权重×(1 − 按时答复率) − 结案权重×(1 − 按期结案率)
            − 未报送×每次扣分 + 信息采用×每条加分 − 责任清单逾期×每项扣分
+           − 新增一般问题×每件扣分 − 新增严重问题×每件扣分
 
 A rate that is ``null`` (nothing due) deducts nothing; the score never falls below the floor.
 """
@@ -13,13 +14,14 @@ from .stats import Stats
 DEFAULT_SCORING = {"base": 100, "overdue_reply": 2, "overdue_rectification": 3, "rework": 2,
                    "on_time_reply_rate": 10, "on_time_close_rate": 10,
                    "missed_submission": 5, "adopted_submission": 2, "overdue_duty_item": 2,
-                   "floor": 0}
+                   "general_problem": 0, "serious_problem": 1, "floor": 0}
 # Per-count terms: weight name → the Stats field it multiplies, and its sign (a bonus adds).
 COUNT_TERMS = (("overdue_reply", "overdue_replies", -1),
                ("overdue_rectification", "overdue_rectifications", -1),
                ("rework", "rework", -1), ("missed_submission", "missed_submissions", -1),
                ("adopted_submission", "adopted_submissions", 1),
-               ("overdue_duty_item", "overdue_duty_items", -1))
+               ("overdue_duty_item", "overdue_duty_items", -1),
+               ("general_problem", "new_general", -1), ("serious_problem", "new_serious", -1))
 RATE_TERMS = ("on_time_reply_rate", "on_time_close_rate")
 DEFAULT_GRADES = ((90, "优秀"), (80, "良好"), (60, "一般"), (0, "较差"))
 DEFAULT_MIN_CASES = 3
@@ -49,7 +51,8 @@ def scoring_rule(scoring: dict | None = None, grades=None, min_cases: int | None
                f" − {n(w['on_time_close_rate'])}×(1 − 按期结案率)"
                f" − {n(w['missed_submission'])}×未报送信息的半月数"
                f" + {n(w['adopted_submission'])}×信息被采用条数"
-               f" − {n(w['overdue_duty_item'])}×逾期责任清单项数；"
+               f" − {n(w['overdue_duty_item'])}×逾期责任清单项数"
+               f" − {n(w['general_problem'])}×新增一般问题件数 − {n(w['serious_problem'])}×新增严重问题件数；"
                f"期内无应答复或应结案事项时该比率记为空、不扣分；最低 {n(w['floor'])} 分，保留两位小数。")
     grade_text = "；".join(
         (f"{n(t)} 分及以上为“{g}”" if i < len(table) - 1 else f"其余为“{g}”")
@@ -78,6 +81,9 @@ def scoring_rule(scoring: dict | None = None, grades=None, min_cases: int | None
             "missed_submissions": "未报送：本月已结束的半月中一条信息也未报送的次数",
             "adopted_submissions": "信息采用：本月报送并被采用的信息条数",
             "overdue_duty_items": "责任清单逾期：本月到期、截至期末仍未确认完成的责任清单事项数",
+            "new_general": "新增一般问题：本期首次下发整改通知的问题中严重程度为“一般”的件数",
+            "new_serious": ("新增严重问题：本期首次下发整改通知的问题中严重程度为“严重”的件数"
+                            "（严重程度随检查项而定，督导检查专班可逐件调整）"),
         },
     }
 

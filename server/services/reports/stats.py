@@ -15,6 +15,7 @@ class Stats:
     """One community's numbers over a period."""
 
     new: int = 0
+    new_serious: int = 0  # of which 严重
     closed: int = 0
     open: int = 0
     overdue_replies: int = 0
@@ -29,6 +30,11 @@ class Stats:
     missed_submissions: int = 0
     adopted_submissions: int = 0
     overdue_duty_items: int = 0
+
+    @property
+    def new_general(self) -> int:
+        """New problems of severity 一般."""
+        return self.new - self.new_serious
 
     @property
     def on_time_reply_rate(self) -> float | None:
@@ -61,7 +67,9 @@ def community_stats(facts: list[Facts], period: Period, cutoff: datetime,
         fid = fx.finding.id
         for cid, at, first in fx.notices:
             if first and period.holds(at):
-                get(cid).new += 1
+                s = get(cid)
+                s.new += 1
+                s.new_serious += fx.finding.severity == "serious"
         for cid, at in fx.closes:
             if period.holds(at):
                 get(cid).closed += 1

@@ -51,6 +51,7 @@ class FindingRow:
     item_code: str = ""
     item_text: str = ""
     location_type: str = ""
+    severity: str = "general"
     before_photo: str | None = None
     after_photo: str | None = None
     _timeline: tuple | None = field(default=None, repr=False, compare=False)  # cache
