@@ -61,6 +61,9 @@ def operations_from_env(instance: Path) -> dict:
         # (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION).
         "PHOTO_STORE": os.environ.get("PHOTO_STORE", "").strip(),
         "S3_TIMEOUT_S": float(os.environ.get("S3_TIMEOUT_S", "5")),
+        # How long a new PostgreSQL connection may take (an unreachable host makes /readyz 503,
+        # not a hang until the operating system's TCP timeout).
+        "DB_CONNECT_TIMEOUT_S": int(os.environ.get("DB_CONNECT_TIMEOUT_S", "5")),
         # "worker": exports and sweeps wait for `flask --app server worker` (gunicorn sets it);
         # "thread": the web process runs them itself (tests, `flask run`, benchmarks).
         "JOB_RUNNER": os.environ.get("JOB_RUNNER", "thread"),

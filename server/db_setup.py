@@ -29,7 +29,10 @@ def init_db(app: Flask) -> None:
     if uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
         app.config["SQLALCHEMY_DATABASE_URI"] = uri
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    options = {"pool_pre_ping": True}
+    if uri.startswith("postgresql+psycopg://"):
+        options["connect_args"] = {"connect_timeout": max(1, int(app.config.get("DB_CONNECT_TIMEOUT_S", 5)))}
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"),
                      render_as_batch=True)

@@ -90,3 +90,25 @@ def test_readyz_turns_503_when_postgresql_stops_and_200_when_it_is_back(app_with
             db.engine.dispose()  # before its server goes away
     finally:
         pg.close()
+
+
+def test_a_database_host_that_never_answers_is_503_after_the_connect_timeout(app_with):
+    """A listener that accepts TCP but never speaks: without a connect timeout /readyz would
+    wait for the operating system's TCP timeout (minutes) and hold a web worker meanwhile."""
+    import socket
+    import threading
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    try:
+        app = app_with(SQLALCHEMY_DATABASE_URI=f"postgresql://u@127.0.0.1:{port}/x", DB_CONNECT_TIMEOUT_S=1)
+        answers = []
+        worker = threading.Thread(target=lambda: answers.append(app.test_client().get("/readyz")), daemon=True)
+        worker.start()
+        worker.join(30)
+        assert answers, "/readyz was still waiting for the silent database after 30 s"
+        assert answers[0].status_code == 503 and answers[0].json["checks"]["database"] == "数据库无法连接"
+    finally:
+        silent.close()
