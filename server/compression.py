@@ -1,12 +1,10 @@
-"""gzip for text answers when no proxy compresses them (`make run`), and immutable caching
-for content-versioned URLs.
+"""gzip for text answers when no proxy compresses them (`make run`).
 
 `make run` turns it on (COMPRESS=1); behind Caddy (`make https`, deploy/) compression is
 Caddy's `encode zstd gzip`. Files of the app shell and the pages (.js, .css, .html, .json,
 .svg, .webmanifest) are compressed once per version and kept in a small cache; per-user API
-answers are left as they are (Caddy compresses those). A URL that carries
-`?v=<the shell's content version>` (server/pwa.py) is served as immutable for a year:
-its content cannot change under that URL.
+answers are left as they are (Caddy compresses those). Immutable caching of the shell's
+content-versioned URLs (`/v/<version>/…`) is set where they are served (server/pwa.py).
 """
 import gzip
 from collections import OrderedDict
@@ -18,8 +16,6 @@ TYPES = ("text/html", "text/css", "text/javascript", "application/javascript",
          "text/xml", "application/xml", "text/csv")
 MIN_BYTES = 1024            # smaller answers are not worth a gzip header
 MAX_BYTES = 8 * 1024 * 1024  # larger ones (downloads) are left alone
-YEAR = 365 * 24 * 3600
-SHELL_PATHS = ("/js/", "/css/", "/icons/", "/vendor/")
 DYNAMIC = ("/api/v1/", "/open311/")  # answers per user and request: left to Caddy's encode
 _CACHE: "OrderedDict[str, bytes]" = OrderedDict()  # ETag → gzip bytes of a static file
 _CACHE_ENTRIES = 256
@@ -66,17 +62,6 @@ def _gzip(resp) -> None:
         resp.set_etag(etag + "-gz", weak=weak)
 
 
-def _versioned(resp):
-    """?v=<current shell version> on a shell file: cache for a year, immutable."""
-    from .pwa import shell_files
-
-    version = request.args.get("v")
-    if (version and request.method in ("GET", "HEAD") and resp.status_code == 200
-            and request.path.startswith(SHELL_PATHS) and version == shell_files()[1]):
-        resp.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
-    return resp
-
-
 def _after(resp):
     """Compression; a revalidation of the gzip form answers 304."""
     if request.method not in ("GET", "HEAD"):
@@ -98,7 +83,6 @@ def _after(resp):
 
 
 def init_app(app: Flask) -> None:
-    """Immutable caching of versioned URLs; gzip in the app when COMPRESS (no proxy in front)."""
-    app.after_request(_versioned)
+    """gzip in the app when COMPRESS (no proxy in front)."""
     if app.config.get("COMPRESS"):
         app.after_request(_after)

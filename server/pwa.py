@@ -1,10 +1,17 @@
-"""Serving the PWA: the shell, its files, and a service worker versioned by their content."""
+"""Serving the PWA: the shell, its files, and a service worker versioned by their content.
+
+The shell's files are requested under ``/v/<content version>/`` (index.html and the service
+worker's precache list name them so; modules import each other by relative paths, so a whole
+version loads from one prefix). Under the current version a file cannot change, so it is cached
+for a year as immutable; a new version is a new prefix. The plain paths (``/js/app.js``) still
+answer, revalidated on every use.
+"""
 import hashlib
 import json
+import re
 from functools import lru_cache
 
-
-from flask import Blueprint, Response, abort, current_app, jsonify, send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
 
 from .config import ROOT
 
@@ -33,12 +40,29 @@ def shell_files() -> tuple[tuple[str, ...], str]:
     return tuple(files), digest.hexdigest()[:16]
 
 
+YEAR = 365 * 24 * 3600
+_SHELL_REF = re.compile(r'((?:href|src)=")/((?:%s)/)' % "|".join(SHELL_DIRS))
+
+
+def versioned(path: str, version: str) -> str:
+    """A shell file's URL under its content version (other URLs unchanged)."""
+    return f"/v/{version}{path}" if path.lstrip("/").split("/")[0] in SHELL_DIRS else path
+
+
+@lru_cache(maxsize=4)
+def _index_html(version: str) -> str:
+    """index.html with its stylesheet, script and icons under the content version."""
+    return _SHELL_REF.sub(rf"\1/v/{version}/\2", (PWA_DIR / "index.html").read_text(encoding="utf-8"))
+
+
 @bp.get("/")
 def index():
-    """The app shell."""
-    resp = send_from_directory(PWA_DIR, "index.html", max_age=0)
+    """The app shell (always revalidated: it names the current version)."""
+    version = shell_files()[1]
+    resp = Response(_index_html(version), mimetype="text/html")
+    resp.set_etag(f"index-{version}")
     resp.headers["Cache-Control"] = "no-cache"
-    return resp
+    return resp.make_conditional(request)
 
 
 @bp.get("/manifest.webmanifest")
@@ -52,7 +76,8 @@ def manifest():
 def service_worker():
     """The service worker, with the precache list and version written into it."""
     files, version = shell_files()
-    head = f"const VERSION = {json.dumps(version)};\nconst SHELL = {json.dumps(list(files))};\n"
+    shell = [versioned(f, version) for f in files]
+    head = f"const VERSION = {json.dumps(version)};\nconst SHELL = {json.dumps(shell)};\n"
     body = head + (PWA_DIR / "sw.js").read_text(encoding="utf-8")
     resp = Response(body, mimetype="text/javascript")
     resp.headers["Cache-Control"] = "no-cache"
@@ -78,4 +103,15 @@ def shell_file(folder: str, filename: str):
     resp.headers["Cache-Control"] = "no-cache"
     return resp
 
+
+@bp.get("/v/<version>/<any(js, css, icons, vendor):folder>/<path:filename>")
+def versioned_file(version: str, folder: str, filename: str):
+    """A shell file under a content version: immutable for a year when it is the current one;
+    an older version's URL gets today's file, revalidated (that version is gone)."""
+    if not re.fullmatch(r"[0-9a-f]{16}", version):
+        abort(404)
+    resp = shell_file(folder, filename)
+    if version == shell_files()[1] and resp.status_code == 200:
+        resp.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return resp
 

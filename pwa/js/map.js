@@ -8,10 +8,10 @@ export function loadLeaflet() {
     leafletReady = new Promise((resolve, reject) => {
       const css = document.createElement("link");
       css.rel = "stylesheet";
-      css.href = "/vendor/leaflet/leaflet.css";
+      css.href = new URL("../vendor/leaflet/leaflet.css", import.meta.url).href;
       document.head.append(css);
       const script = document.createElement("script");
-      script.src = "/vendor/leaflet/leaflet.js";
+      script.src = new URL("../vendor/leaflet/leaflet.js", import.meta.url).href;
       script.onload = () => resolve(window.L);
       script.onerror = () => { leafletReady = null; reject(new Error("地图组件加载失败")); };
       document.head.append(script);

@@ -1,5 +1,6 @@
 """Text answers are gzip'd when no proxy does it; content-versioned URLs are cached for a year."""
 import gzip
+import json
 
 import pytest
 
@@ -58,11 +59,28 @@ def test_per_user_api_answers_and_downloads_are_left_to_the_proxy(client):
 
 def test_content_versioned_urls_are_immutable_and_others_revalidate(client):
     version = shell_files()[1]
-    versioned, _ = get(client, f"/js/app.js?v={version}")
+    versioned, body = get(client, f"/v/{version}/js/app.js")
     assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    stale, _ = get(client, "/js/app.js?v=0000000000000000")
+    assert body == get(client, "/js/app.js")[1]
+    stale, _ = get(client, "/v/0000000000000000/js/app.js")
     plain, _ = get(client, "/js/app.js")
     assert stale.headers["Cache-Control"] == plain.headers["Cache-Control"] == "no-cache"
+    assert get(client, "/v/not-a-version/js/app.js")[0].status_code == 404
+    assert get(client, f"/v/{version}/js/no-such-file.js")[0].status_code == 404
+
+
+def test_the_shell_requests_its_files_under_the_current_version(client):
+    version = shell_files()[1]
+    index, html = get(client, "/")
+    assert index.headers["Cache-Control"] == "no-cache"
+    html = html.decode()
+    assert f'src="/v/{version}/js/app.js"' in html and f'href="/v/{version}/css/app.css"' in html
+    assert 'src="/js/' not in html and 'href="/css/' not in html
+    assert client.get("/", headers={"If-None-Match": index.headers["ETag"]}).status_code == 304
+    sw = get(client, "/sw.js")[1].decode()
+    shell = json.loads(sw.split("const SHELL = ", 1)[1].split(";\n", 1)[0])
+    assert "/" in shell and f"/v/{version}/js/app.js" in shell and f"/v/{version}/vendor/idb/index.js" in shell
+    assert not [u for u in shell if u.startswith(("/js/", "/css/", "/vendor/"))]
 
 
 def test_small_answers_are_sent_as_they_are(client):

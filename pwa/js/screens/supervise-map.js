@@ -13,11 +13,13 @@ let state = null;
 async function loadCluster() {
   const L = await loadLeaflet();
   if (L.markerClusterGroup) return L;
-  for (const href of ["/vendor/markercluster/MarkerCluster.css", "/vendor/markercluster/MarkerCluster.Default.css"]) {
-    document.head.append(h("link", { rel: "stylesheet", href }));
+  // Relative to this module, so the files come from the same content version as the shell.
+  const vendor = (file) => new URL(`../../vendor/markercluster/${file}`, import.meta.url).href;
+  for (const file of ["MarkerCluster.css", "MarkerCluster.Default.css"]) {
+    document.head.append(h("link", { rel: "stylesheet", href: vendor(file) }));
   }
   await new Promise((resolve, reject) => {
-    const s = h("script", { src: "/vendor/markercluster/leaflet.markercluster.js" });
+    const s = h("script", { src: vendor("leaflet.markercluster.js") });
     s.onload = resolve;
     s.onerror = () => reject(new Error("聚合组件加载失败"));
     document.head.append(s);
