@@ -7,7 +7,7 @@ from tests.helpers.flow import act, finding_in, ok, upload
 from tests.helpers.records import new_id
 
 PUBLIC = {"api.login", "openapi.openapi", "static", "pwa.index", "pwa.manifest",
-          "pwa.service_worker", "pwa.app_config", "pwa.shell_file",
+          "pwa.service_worker", "pwa.app_config", "pwa.shell_file", "pwa.versioned_file",
           # Operations: health for load balancers, the pilot's certificate page for phones.
           "health.healthz", "health.readyz", "install.install_page", "install.certificate",
           "install.qr_code"}  # the app shell is public

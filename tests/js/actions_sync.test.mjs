@@ -165,6 +165,15 @@ test("two actions on one finding go in order; the second waits while the first f
   store.close();
 });
 
+/** Wait until a condition holds (a fixed pause is too short on a loaded machine); fail after 5 s. */
+async function until(condition, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 test("a 500 or a portal's HTML keeps the action pending and retries on the backoff", async () => {
   const timers = [];
   const { server, store, syncer } = await setup({ setTimer: (fn, ms) => (timers.push({ fn, ms }), timers.length), clearTimer: () => {} });
@@ -179,14 +188,14 @@ test("a 500 or a portal's HTML keeps the action pending and retries on the backo
 
   server.fail("html", { on: "action" }); // a Wi-Fi login page answering 200
   await timers[0].fn();
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => timers.length === 2); // the retry has run and set the next timer
   assert.equal((await store.getRecord(rec.id)).state, "pending");
   assert.equal(syncer.lastError.name, "BadResponseError");
   assert.equal(timers.length, 2);
   assert.ok(timers[1].ms > timers[0].ms, "backing off");
 
   await timers[1].fn();
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => syncer.state === "idle");
   assert.equal(syncer.state, "idle");
   assert.equal((await store.getRecord(rec.id)).state, "synced");
   assert.equal(server.appliedCount(rec.id), 1);
