@@ -1,7 +1,7 @@
 /** One prompt letter: its problems and the leaders' instructions; a supervisor reviews a draft
  * (keep problems, add a note, merge another draft of the unit, issue); a leader records 批示. */
 import { call } from "../admin-form.js";
-import { instructionList, letterName, problemTable } from "../letters.js";
+import { instructionList, problemTable } from "../letters.js";
 import { h, render, toast } from "../ui.js";
 
 const BACK = { community: "#/c/list", supervisor: "#/s/queue", leader: "#/l/home", admin: "#/s/ledger" };
@@ -74,8 +74,8 @@ export async function show(ctx, id) {
   }
   render(
     h("p", {}, h("a", { href: BACK[role] || "#/", id: "back-link" }, "← 返回")),
-    h("h1", {}, `${l.kind_label} ${letterName(l)}`),
-    h("p", {}, h("strong", {}, l.unit_name || "未派发"), draft ? h("span", { class: "status s-assigned" }, "草稿待签发")
+    h("h1", {}, `${l.kind_label} ${l.number || "（草稿）"}`),
+    h("p", {}, h("strong", {}, l.unit_name || "未派发"), " ", draft ? h("span", { class: "status s-assigned" }, "草稿待签发")
       : h("span", { class: "muted" }, ` · 签发于 ${l.issued_at.slice(0, 10)} · 新期限 ${l.new_due}`)),
     h("p", {}, h("a", { class: "filebtn", href: l.url, target: "_blank", id: "letter-page" }, "查看/打印函件")),
     draft && ["supervisor", "admin"].includes(role) ? reviewForms(ctx, l, others)
