@@ -5,6 +5,7 @@ from ..auth import auth_required
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Community, Letter
+from ..schemas.letters import letter_items
 from ..services.letters import letterhead
 from ..services.visibility import letter_scope
 from ..timeutil import to_local
@@ -48,7 +49,8 @@ def letter_page(letter_id):
     if letter is None:
         raise ApiError(404, "not_found", "函件不存在或无权查看")
     community = db.session.get(Community, letter.community_id) if letter.community_id else None
-    return render_template(f"letter_{letter.kind}.html", letter=letter, body=letter.body,
+    return render_template(f"letter_{letter.kind}.html", letter=letter,
+                           body={**letter.body, "items": letter_items(letter)},
                            community=community, head=contact_of(letter),
                            issued=to_local(letter.issued_at) if letter.issued_at else None)
 

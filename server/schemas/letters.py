@@ -7,6 +7,21 @@ PROBLEM_KEYS = ("finding_id", "code", "point", "description", "item_text", "cloc
                 "new_due", "overdue_working_days")
 
 
+V1_PROMPT_KEYS = ("clock", "due", "new_due", "overdue_working_days", "notice_number", "notice_date")
+
+
+def letter_items(letter: Letter) -> list[dict]:
+    """A letter's items; a v1 prompt or reply letter (one problem, its clock or reply kept
+    beside the list) reads like a v1.1 one."""
+    items = letter.body.get("items", [])
+    if letter.kind == "prompt":
+        return [{**{k: letter.body.get(k) for k in V1_PROMPT_KEYS}, **{k: v for k, v in it.items() if v is not None}}
+                for it in items]
+    if letter.kind == "reply" and letter.body.get("reply"):
+        return [{**letter.body["reply"], "how": "reply", **it} for it in items]
+    return items
+
+
 def instruction_dict(row) -> dict:
     """A leader's instruction as the API shows it."""
     return {"id": row.id, "letter_id": row.letter_id, "text": row.text, "at": iso(row.at),
@@ -31,6 +46,6 @@ def letter_dict(letter: Letter, reply_ids: dict | None = None) -> dict:
         out["reply_letter_id"] = reply_ids.get(letter.id)
     if letter.kind == "prompt":
         out["new_due"] = letter.body.get("new_due")
-        out["problems"] = [{k: it.get(k) for k in PROBLEM_KEYS} for it in letter.body.get("items", [])]
+        out["problems"] = [{k: it.get(k) for k in PROBLEM_KEYS} for it in letter_items(letter)]
         out["instructions"] = [instruction_dict(r) for r in letter.instructions]
     return out

@@ -264,3 +264,32 @@ def test_no_prompt_number_is_skipped_or_repeated_across_units(app, auth, clock):
         rows = db.session.execute(sa.select(Letter.series, Letter.kind, Letter.year, Letter.seq)
                                   .where(Letter.seq.is_not(None))).all()
     assert len(rows) == len(set(rows))
+
+
+def test_letters_issued_before_v1_1_still_read_and_print(app, auth, clock):
+    """A v1 prompt (one problem, its clock beside the list) and a v1 reply letter (one reply
+    beside the list) show their clock, dates and measures as before."""
+    from server.timeutil import parse_iso
+
+    notice_id, (a, _) = two_problem_notice(app, auth)
+    at = parse_iso("2026-12-02T09:00:00+08:00")
+    line = auth.get("supervisor", f"/api/v1/letters/{notice_id}").json["body"]["items"][0]
+    with app.app_context():
+        unit = community_id(app, "yongsheng")
+        prompt = Letter(kind="prompt", status="issued", series="office", year=2026, seq=90, number="明桦创城提〔2026〕90号",
+                        community_id=unit, created_at=at, issued_at=at, finding_ids=[a],
+                        body={"title": "工作提示函", "addressee": "永胜社区", "clock": "reply", "due": "2026-12-01",
+                              "new_due": "2026-12-04", "overdue_working_days": 1, "notice_number": "明桦创城督〔2026〕1号",
+                              "submitted_to": "领导", "items": [line]})
+        reply = Letter(kind="reply", status="issued", series="office", year=2026, seq=91, number="明桦创城复〔2026〕91号",
+                       community_id=unit, created_at=at, issued_at=at, finding_ids=[a],
+                       body={"title": "整改答复函", "from": "永胜社区", "addressee": "专班", "notice_number": "明桦创城督〔2026〕1号",
+                             "items": [line], "reply": {**REPLY, "measures": "旧版答复的措施"}})
+        db.session.add_all([prompt, reply])
+        db.session.commit()
+        ids = prompt.id, reply.id
+    [p] = [x for x in prompts(auth, "leader") if x["id"] == ids[0]]
+    assert p["problems"][0]["clock"] == "reply" and p["problems"][0]["new_due"] == "2026-12-04"
+    page = auth.get("leader", f"/letters/{ids[0]}").get_data(as_text=True)
+    assert "未答复" in page and "12月4日前" in page and "明桦创城督〔2026〕1号" in page
+    assert "旧版答复的措施" in auth.get("leader", f"/letters/{ids[1]}").get_data(as_text=True)
