@@ -68,6 +68,16 @@ def test_a_leader_reads_a_prompt_and_records_an_instruction_the_community_sees(a
             assert INSTRUCTION in page.inner_text(".history")
         ctx.close()
 
+    # Still not answered after the prompt's new date (Fri 4 Dec): 督办, a 约谈 candidate for the leaders.
+    sweep_at(app, "2026-12-07T07:00:00+08:00", issue=False)
+    ctx = desk()
+    page = ctx.new_page()
+    sign_in_desk(page, "leader")
+    page.wait_for_selector("#escalations table")
+    assert "永胜社区" in page.inner_text("#escalations") and page.locator("#escalations td a").count() == 2
+    page.screenshot(path=str(SHOTS / "letters-leader-home-desk.png"), full_page=True)
+    ctx.close()
+
 
 def test_a_community_answers_a_whole_notice_on_one_screen(app, auth, desk, clock):
     notice_id, (a, b) = two_problem_notice(app, auth, "aihua")

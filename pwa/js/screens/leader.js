@@ -49,7 +49,7 @@ function escalationPanel(items) {
   return h("div", { class: "panel", id: "escalations" }, h("h3", {}, `督办事项 · 约谈候选（${items.length}）`),
     items.length ? h("table", { class: "ledger" }, h("thead", {}, h("tr", {}, ...["责任单位", "督办问题"].map((t) => h("th", {}, t)))),
       h("tbody", {}, ...[...byUnit].map(([unit, list]) => h("tr", {}, h("td", {}, h("strong", {}, unit), h("br"), `${list.length} 个`),
-        h("td", {}, ...list.map((f) => h("div", {}, h("a", { href: `#/finding/${f.id}` }, f.code), ` ${f.point_name || ""}：${f.item_text}`)))))))
+        h("td", {}, ...list.map((f) => h("div", {}, h("a", { href: `#/finding/${f.id}` }, f.code), ` ${f.point_name || ""}：${f.description || f.item_text}`)))))))
       : h("p", { class: "muted" }, "暂无提示函期满仍未落实的问题"));
 }
 
@@ -71,6 +71,8 @@ export async function show(ctx) {
       h("div", { class: "kpi late" }, h("b", { id: "kpi-overdue" }, String(overdue)), "逾期"),
       h("div", { class: "kpi" }, h("b", {}, String(unassigned)), "待派发"),
       h("div", { class: "kpi" }, h("b", {}, String(closed)), "已销号")),
+    escalationPanel(escalated),
+    prompts,
     h("div", { class: "panel" }, h("h3", {}, "近四周趋势"),
       h("table", { class: "ledger", id: "trend" }, h("thead", {}, h("tr", {},
         ...["周次", "新增", "销号", "未销号", "答复逾期", "整改逾期", "按时答复率", "按期结案率"].map((t) => h("th", {}, t)))),
@@ -83,7 +85,5 @@ export async function show(ctx) {
           h("td", {}, c.rank ?? "—"), h("td", {}, c.name), h("td", {}, c.score ?? "—"), h("td", {}, c.grade ?? "—"),
           h("td", {}, c.change === null || c.change === undefined ? "—" : c.change > 0 ? `↑${c.change}` : c.change < 0 ? `↓${-c.change}` : "—"))))),
       h("a", { class: "filebtn", href: `/reports/monthly?month=${month}`, target: "_blank" }, "打印月度考评")) : null,
-    escalationPanel(escalated),
-    prompts,
   );
 }
