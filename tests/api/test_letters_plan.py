@@ -260,6 +260,11 @@ def test_no_prompt_number_is_skipped_or_repeated_across_units(app, auth, clock):
     sweep_at(app, "2026-12-02T09:00:00+08:00")
     numbers = sorted(x["number"] for x in prompts(auth, "leader"))
     assert numbers == [f"明桦创城提〔2026〕{n}号" for n in (1, 2, 3)]
+    # the leaders page through them by unit
+    pages = [auth.get("leader", f"/api/v1/letters?kind=prompt&order=unit&per_page=2&page={n}").json for n in (1, 2)]
+    assert [p["total"] for p in pages] == [3, 3] and [len(p["items"]) for p in pages] == [2, 1]
+    units = [x["unit_id"] for p in pages for x in p["items"]]
+    assert units == sorted(units) and all(len(x["problems"]) == 2 for p in pages for x in p["items"])
     with app.app_context():
         rows = db.session.execute(sa.select(Letter.series, Letter.kind, Letter.year, Letter.seq)
                                   .where(Letter.seq.is_not(None))).all()
