@@ -2,12 +2,13 @@
 import sqlalchemy as sa
 from flask import g, jsonify
 from marshmallow import EXCLUDE, Schema, fields, validate
+from sqlalchemy.orm import selectinload
 
 from ..auth import auth_required
 from ..errors import ApiError
 from ..extensions import db
 from ..idempotency import write_endpoint
-from ..models import Letter
+from ..models import Letter, LetterInstruction
 from ..schemas.fields import DB_ID
 from ..schemas.letters import instruction_dict, letter_dict
 from ..services import audit, prompts
@@ -55,7 +56,9 @@ def list_letters():
         q = q.where(sa.cast(Letter.finding_ids, sa.Text).like(f"%{args['finding_id']}%"))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
     first = (Letter.community_id.asc().nulls_last(),) if args["order"] == "unit" else ()
-    rows = db.session.scalars(q.order_by(*first, _when().desc(), Letter.id.desc())
+    eager = (selectinload(Letter.community),
+             selectinload(Letter.instructions).selectinload(LetterInstruction.author))
+    rows = db.session.scalars(q.options(*eager).order_by(*first, _when().desc(), Letter.id.desc())
                               .limit(args["per_page"])
                               .offset((args["page"] - 1) * args["per_page"])).all()
     notices = [r.id for r in rows if r.kind == "notice"]
