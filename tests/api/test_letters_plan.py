@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from server.extensions import db
 from server.models import Letter
 from tests.helpers.flow import REPLY, act, ok, sweep_at, upload
-from tests.helpers.records import community_id, demo_point, inspection, item, result
+from tests.helpers.records import community_id, demo_point, inspection, result
 
 TWO_ITEMS_AT = "2026-11-27T09:30:00+08:00"  # Friday: reply due Tue 1 Dec
 

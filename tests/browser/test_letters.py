@@ -6,7 +6,7 @@ from tests.api.test_letters_plan import REPLY, two_problem_notice
 from tests.browser.helpers import SHOTS, wait_for
 from tests.browser.test_web_roles import sign_in_desk
 from tests.helpers.flow import act, ok, sweep_at, upload
-from tests.helpers.records import demo_point, inspection, item, result
+from tests.helpers.records import demo_point, inspection, result
 
 INSTRUCTION = "请永胜社区主要负责同志亲自督办，12月11日前整改到位并书面报告。"
 
