@@ -153,6 +153,8 @@ def test_a_supervisor_edits_and_issues_a_draft_numbered_and_dated_at_issue(app, 
     assert letter["status"] == "issued" and letter["number"] == "明桦创城提〔2026〕1号"
     assert letter["issued_at"].startswith("2026-12-04T10:00:00")
     assert letter["new_due"] == "2026-12-08"  # two working days after Friday: Mon, Tue
+    due = auth.get("supervisor", "/api/v1/calendar/due?from=2026-12-04&working_days=2").json
+    assert due == {"due": letter["new_due"], "provisional": False}  # the calendar service agrees
     [p] = letter["problems"]
     assert p["finding_id"] == a and p["clock"] == "reply" and p["due"] == "2026-12-01"
     assert p["overdue_working_days"] == 3 and p["new_due"] == "2026-12-08"
