@@ -63,7 +63,7 @@ def demo_accounts():
 @deadlines_cli.command("sweep")
 @click.option("--at", "at", default=None, help="ISO time with offset (for back-filling and tests).")
 def deadlines_sweep(at):
-    """Issue one prompt letter per overdue event not yet prompted."""
+    """Gather newly overdue problems into prompt letters, one per unit (drafts under review)."""
     from .services.deadlines import sweep
 
     try:
@@ -72,9 +72,13 @@ def deadlines_sweep(at):
         raise click.BadParameter("须为带时区的 ISO 8601 时间，如 2026-11-30T09:00:00+08:00") from None
     letters = sweep(when)
     db.session.commit()
-    click.echo(f"已制发提示函 {len(letters)} 件")
-    for letter in letters:
+    issued = [x for x in letters if x.status == "issued"]
+    drafts = [x for x in letters if x.status == "draft"]
+    click.echo(f"已制发提示函 {len(issued)} 件")
+    for letter in issued:
         click.echo(f"  {letter.number}")
+    if drafts:
+        click.echo(f"提示函草稿 {len(drafts)} 件待审核签发（{sum(len(x.finding_ids) for x in drafts)} 个问题）")
 
 
 @data_cli.command("import-boundaries")

@@ -36,6 +36,11 @@ SCHEMAS = {
     "api.report_coverage": (None, "report_coverage"),
     "api.get_export": (None, "export_job"),
     "api.get_letter": (None, "letter"),
+    "api.issue_letter": (None, "letter"),
+    "api.edit_letter": ("letter_draft_update", "letter"),
+    "api.merge_letter": ("letter_merge_request", "letter"),
+    "api.instruct": ("letter_instruction_request", "letter_instruction"),
+    "api.reply_to_notice": ("notice_reply_request", "notice_reply_answer"),
     "api.change_password": ("password_change_request", None),
     "api.list_units": (None, "units_page"),
     "api.create_unit": ("unit_create_request", "unit"),
@@ -89,7 +94,7 @@ SUCCESS = {"api.create_unit": ("201",), "api.create_user": ("201",), "api.create
            "api.create_location_type": ("201",), "api.create_item": ("201",),
            "api.create_export": ("202",), "api.put_photo": ("201", "200"),
            "api.change_password": ("204",), "api.create_submission": ("201",),
-           "api.create_duty_list": ("201",)}
+           "api.create_duty_list": ("201",), "api.instruct": ("201",)}
 # Answers that are not JSON: files, photos, pages.
 MEDIA = {"api.ledger_csv": "text/csv", "api.ledger_xlsx": XLSX_MEDIA, "api.points_template": XLSX_MEDIA,
          "api.points_export": XLSX_MEDIA, "api.get_photo": "image/jpeg", "api.download_export": "application/octet-stream",

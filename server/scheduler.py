@@ -42,7 +42,7 @@ def start_sweeper(app: Flask) -> threading.Thread | None:
             try:
                 n = sweep_once(app)
                 if n:
-                    app.logger.info("deadline sweep issued %d prompt letters", n)
+                    app.logger.info("deadline sweep gathered %d prompt letters (drafts or issued)", n)
             except Exception:  # keep the server's sweeper alive through a bad moment
                 app.logger.exception("deadline sweep failed")
             time.sleep(interval)

@@ -104,7 +104,7 @@ class Worker:
         self._next_sweep = time.monotonic() + self.sweep_s
         letters = sweep_once(self.app)
         if letters:
-            log.info("deadline sweep issued %d prompt letter(s)", letters)
+            log.info("deadline sweep gathered %d prompt letter(s) (drafts or issued)", letters)
         return letters
 
     def tick(self) -> None:

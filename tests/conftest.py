@@ -55,7 +55,7 @@ def _schema(database_url, tmp_path_factory):
 
 
 MUTABLE = ("duty_items", "duty_lists", "submissions", "login_failures", "audit_log", "settings", "exports", "change_log",
-           "idempotency_records", "verifications", "finding_events", "finding_photos", "findings", "letters", "inspection_results", "inspections",
+           "idempotency_records", "verifications", "letter_instructions", "prompt_events", "finding_events", "finding_photos", "findings", "letters", "inspection_results", "inspections",
            "photos", "counters", "api_tokens")
 
 

@@ -20,6 +20,8 @@ const ROUTES = [
   [/^#\/me\/(password)$/, "me"],
   [/^#\/c\/list$/, "community-list"],
   [/^#\/finding\/([\w-]+)$/, "finding"],
+  [/^#\/letter\/(\d+)$/, "prompt"],
+  [/^#\/c\/notice\/(\d+)$/, "notice-answer"],
   [/^#\/s\/map$/, "supervise-map"],
   [/^#\/s\/queue$/, "supervise-queue"],
   [/^#\/s\/ledger$/, "ledger"],

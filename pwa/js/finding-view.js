@@ -5,9 +5,10 @@ export const STATUS_LABELS = { unassigned: "待派发", assigned: "待答复", r
   rectified: "待复查", closed: "已销号", void: "已作废" };
 const ACTION_LABELS = { create: "录入", assign: "派发", reply: "答复", return: "回退", deny_return: "驳回回退",
   rectify: "整改完成", request_extension: "申请延期", approve_extension: "同意延期", deny_extension: "不同意延期",
-  set_deadline: "调整时限", set_severity: "调整严重程度", verify: "复查通过", reject: "复查不通过（返工）", void: "作废", prompt: "提示函" };
+  set_deadline: "调整时限", set_severity: "调整严重程度", verify: "复查通过", reject: "复查不通过（返工）", void: "作废", prompt: "提示函",
+  escalate: "升级督办", instruction: "领导批示" };
 const FLAG_LABELS = { late_entry: "非当日录入", gps_far_from_point: "定位偏离点位", provisional_deadline: "时限待定",
-  extension_pending: "延期待批", photo_reused: "照片重复使用", exif_mismatch: "照片信息不符" };
+  extension_pending: "延期待批", photo_reused: "照片重复使用", exif_mismatch: "照片信息不符", escalated: "督办" };
 
 /** 待答复 · 逾期 — overdue is a flag beside the status, never a status. */
 export function statusBadge(f) {
@@ -54,7 +55,8 @@ export function findingView(f, { letters = [] } = {}) {
     f.photos.some((p) => p.stage === "verify")
       ? h("div", { class: "pair" }, h("figure", {}, ...[photos(f, "verify")].flat(), h("figcaption", {}, "复查"))) : null,
     letters.length ? h("p", { class: "letters" }, "函件：", ...letters.map((l) =>
-      h("a", { href: l.url, target: "_blank", rel: "noopener", class: "letter" }, `${l.kind_label} ${l.number}`))) : null,
+      h("a", { href: l.kind === "prompt" ? `#/letter/${l.id}` : l.url, target: l.kind === "prompt" ? null : "_blank",
+        rel: "noopener", class: "letter" }, `${l.kind_label} ${l.number || "（草稿）"}`))) : null,
     h("h3", {}, "处理记录"),
     h("ol", { class: "history" }, ...history.map((e) => h("li", {},
       h("span", { class: "when" }, formatTime(e.at)), " ",

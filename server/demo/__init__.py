@@ -3,7 +3,8 @@ import json
 from pathlib import Path
 
 from ..extensions import db
-from ..models import CalendarDay, CalendarYear, ChecklistItem, Community, Point, Unit, User
+from ..models import (CalendarDay, CalendarYear, ChecklistItem, Community, Point, Setting, Unit,
+                      User)
 from ..services.calendar import seed_days, seed_years
 from ..services.catalogue import seed_catalogue
 from ..services.reference import bump_version
@@ -90,6 +91,7 @@ def load_demo(password: str, hash_method: str = "scrypt") -> dict:
         db.session.add(user)
     items = seed_catalogue()["total_items"]
     _demo_duties(by_code)
+    _demo_contact()
     days = seed_calendar()
     bump_version()
     db.session.commit()
@@ -109,6 +111,16 @@ def _demo_duties(units: dict) -> None:
         item = db.session.get(ChecklistItem, code)
         if item is not None and item.unit_id is None and unit_code in units:
             item.unit_id = units[unit_code].id
+
+
+# The task force's contact printed on every letter (invented for the demo; 设置 changes it).
+DEMO_CONTACT = {"contact_person": "王丽", "contact_phone": "0432-62218866"}
+
+
+def _demo_contact() -> None:
+    """Name the demo's letter contact, unless the office already set one."""
+    have = {row.key for row in db.session.scalars(db.select(Setting))}
+    db.session.add_all(Setting(key=k, value=v) for k, v in DEMO_CONTACT.items() if k not in have)
 
 
 def accounts() -> list[dict]:

@@ -17,11 +17,12 @@ from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
 
 from ..extensions import db
-from ..models import Finding, Point, User
+from ..models import Finding, Letter, Point, User
 from ..services import ingest
 from ..services.actions import apply_action
 from ..services.deadlines import sweep
 from ..services.photo_store import Limits, store
+from ..services.prompts import add_instruction, issue_draft
 from ..services.photos import find_cjk_font
 from ..services.reference import load_reference
 from ..timeutil import LOCAL_TZ, utcnow
@@ -29,6 +30,7 @@ from ..timeutil import LOCAL_TZ, utcnow
 FAR_AWAY = (42.90, 126.60)
 FINDING_TYPES = ("street", "compound", "toilet")  # where the demo inspectors find problems
 SWEEP_AT = time(7, 0)  # the server's morning sweep, before the inspectors set out
+REVIEW_AT = time(9, 30)  # the task force reviews the sweep's prompt drafts
 TEXTS = json.loads((Path(__file__).resolve().parent / "descriptions.json").read_text("utf-8"))
 
 
@@ -88,6 +90,7 @@ class _Demo:
         self.timeline, self.rnd = timeline, random.Random(seed)
         users = {u.username: u for u in db.session.scalars(db.select(User))}
         self.inspector, self.supervisor = users["inspector"], users["supervisor"]
+        self.leader = users["leader"]
         self.community = {u.community_id: u for u in users.values() if u.role == "community"}
         self.points = list(db.session.scalars(db.select(Point).where(
             Point.location_type.in_(FINDING_TYPES), Point.active.is_(True)).order_by(Point.id)))
@@ -186,6 +189,30 @@ def _morning_sweep(at: datetime) -> None:
     db.session.commit()
 
 
+INSTRUCTIONS = ("请该单位主要负责同志亲自督办，限期整改到位并书面报告。",
+                "已阅。督导检查专班跟踪问效，逾期未改的提请约谈。")
+
+
+def _review_drafts(at: datetime, demo: "_Demo") -> None:
+    """On a working day the task force issues the sweep's drafts; a leader reads some of them."""
+    ref = load_reference()
+    if not ref.calendar.is_working_day(at.astimezone(LOCAL_TZ).date()):
+        return
+    drafts = db.session.scalars(db.select(Letter.id).filter_by(kind="prompt", status="draft")
+                                .order_by(Letter.id)).all()
+    for letter_id in drafts:
+        letter = issue_draft(letter_id, at)
+        if demo.rnd.random() < 0.5:
+            demo.timeline.at(at + demo.hours(2, 6), _instruct, letter.id, demo)
+    db.session.commit()
+
+
+def _instruct(at: datetime, letter_id: int, demo: "_Demo") -> None:
+    """A leader records an instruction (批示) on an issued prompt."""
+    add_instruction(db.session.get(Letter, letter_id), demo.leader, demo.rnd.choice(INSTRUCTIONS), at)
+    db.session.commit()
+
+
 def load_demo_findings(days: int = 14, per_day: int = 4) -> int:
     """Create about days × per_day inspections up to now; return how many findings there are."""
     now = utcnow()
@@ -197,6 +224,7 @@ def load_demo_findings(days: int = 14, per_day: int = 4) -> int:
         day = today - timedelta(days=back)
         if back < days:
             timeline.at(local_at(day, SWEEP_AT.hour, SWEEP_AT.minute), _morning_sweep)
+            timeline.at(local_at(day, REVIEW_AT.hour, REVIEW_AT.minute), _review_drafts, demo)
         for k in range(per_day):
             at = local_at(day, 8 + 2 * k, demo.rnd.randrange(60))
             timeline.at(at, demo.inspect, k == 0 and back % 5 == 0)

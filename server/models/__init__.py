@@ -5,7 +5,7 @@ from .campaign import DutyItem, DutyList, Submission
 from .exports import Export
 from .findings import Finding, FindingEvent, FindingPhoto
 from .inspections import Inspection, InspectionResult, Verification
-from .letters import Letter
+from .letters import Letter, LetterInstruction, PromptEvent
 from .places import (AuditEntry, ChecklistItem, Community, LocationType, Point, Setting,
                      Unit)
 from .photos import Photo
@@ -15,5 +15,5 @@ __all__ = [
     "ApiToken", "LoginFailure", "User", "CalendarDay", "CalendarYear", "Export", "Finding", "FindingEvent",
     "FindingPhoto", "Inspection", "InspectionResult", "Verification", "Letter", "ChecklistItem",
     "Community", "Point", "Unit", "LocationType", "Setting", "AuditEntry", "Photo", "ChangeLog", "Counter", "IdempotencyRecord",
-    "Submission", "DutyList", "DutyItem",
+    "Submission", "DutyList", "DutyItem", "LetterInstruction", "PromptEvent",
 ]

@@ -5,6 +5,8 @@ from ..auth import auth_required
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Community, Letter
+from ..schemas.letters import letter_items
+from ..services.letters import letterhead
 from ..services.visibility import letter_scope
 from ..timeutil import to_local
 
@@ -47,8 +49,20 @@ def letter_page(letter_id):
     if letter is None:
         raise ApiError(404, "not_found", "函件不存在或无权查看")
     community = db.session.get(Community, letter.community_id) if letter.community_id else None
-    return render_template(f"letter_{letter.kind}.html", letter=letter, body=letter.body,
-                           community=community, issued=to_local(letter.issued_at))
+    return render_template(f"letter_{letter.kind}.html", letter=letter,
+                           body={**letter.body, "items": letter_items(letter)},
+                           community=community, head=contact_of(letter),
+                           issued=to_local(letter.issued_at) if letter.issued_at else None)
+
+
+def contact_of(letter: Letter) -> dict:
+    """The office's contact printed on a letter: its snapshot, else the settings in force (a
+    letter issued before a contact person was set still names one, never the office)."""
+    body = letter.body
+    if body.get("contact_person"):
+        return {"office": body.get("office"), "contact_person": body["contact_person"],
+                "contact_phone": body.get("contact_phone", "")}
+    return letterhead()
 
 
 from . import campaign, reports  # noqa: E402,F401

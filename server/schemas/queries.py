@@ -6,6 +6,11 @@ from ..timeutil import check_day_range
 from .fields import DB_ID
 
 
+# Flags kept on the finding (the derived ones, like provisional_deadline, are not filterable).
+STORED_FLAGS = ("late_entry", "gps_far_from_point", "photo_reused", "exif_mismatch",
+                "escalated")
+
+
 class FindingFilterSchema(Schema):
     """Filters shared by the findings list, the ledger exports and the map."""
 
@@ -23,6 +28,7 @@ class FindingFilterSchema(Schema):
     from_ = fields.Date(data_key="from", validate=check_day_range)
     to = fields.Date(validate=check_day_range)
     q = fields.String(validate=validate.Length(max=100))
+    flag = fields.String(validate=validate.OneOf(STORED_FLAGS))
 
     @post_load
     def unit_is_community_column(self, data, **kwargs):

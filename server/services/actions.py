@@ -10,10 +10,11 @@ from ..schemas.actions import ACTION_SCHEMAS
 from ..timeutil import to_local
 from .deadlines import start_clocks
 from .events import add_event, log_finding
-from .letters import issue_notice, issue_reply_letter
+from .letters import issue_notice
 from .lifecycle import TransitionError, plan, target_of
 from .photo_flags import refresh_photo_flags
 from .reference import Reference
+from .reply_letters import maybe_issue
 
 
 def _invalid(field: str, message: str) -> ApiError:
@@ -86,6 +87,7 @@ def apply_action(finding: Finding, user: User, payload: dict, at: datetime,
     data = _load_fields(action, payload)
     before = finding.status
     note, extra, photos = data.get("note", ""), {}, data.get("photo_ids", [])
+    notice_before = finding.notice_letter_id
     today = to_local(at).date()
 
     if action == "reply":
@@ -149,8 +151,10 @@ def apply_action(finding: Finding, user: User, payload: dict, at: datetime,
     if photos:
         db.session.flush()
         refresh_photo_flags([finding])  # whenever a photo is linked, not only on upload
-    if action == "reply":
-        _reply_letter(finding, ref, at)
+    if action in ("reply", "rectify", "void", "assign"):
+        # The notice (or, after a reassignment, the one it left) may now be fully answered.
+        for notice_id in dict.fromkeys((notice_before, finding.notice_letter_id)):
+            maybe_issue(notice_id, at, ref)
     return finding
 
 
@@ -171,10 +175,3 @@ def _assign(finding: Finding, data: dict, at: datetime, ref: Reference) -> None:
     start_clocks(finding, at, ref)
     points = {finding.point_id: finding.point.name} if finding.point else {}
     issue_notice(community.id, community.name, [finding], at, ref.items, points)
-
-
-def _reply_letter(finding: Finding, ref: Reference, at: datetime) -> None:
-    """Generate the reply letter (答复函) after a reply."""
-    issue_reply_letter(finding, ref.community_names.get(finding.community_id, ""),
-                       ref.items[finding.item_code].text,
-                       finding.point.name if finding.point else None, finding.reply, at)

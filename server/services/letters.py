@@ -5,11 +5,12 @@ from flask import current_app, g, has_request_context
 
 from ..extensions import db
 from ..models import Finding, Letter
+from ..models.letters import OFFICE_SERIES
 from ..timeutil import to_local
 from .events import log_letter
-from .numbering import letter_number, reserve
+from .numbering import letter_number, reserve, unit_letter_number
 
-KIND_TITLES = {"notice": "问题整改通知函", "reply": "整改答复函", "prompt": "工作提示函"}
+KIND_TITLES = {"notice": "问题整改通知函", "reply": "答复函", "prompt": "工作提示函"}
 
 
 def letterhead() -> dict:
@@ -27,24 +28,39 @@ def letterhead() -> dict:
 
 
 def letter_values(kind: str, year: int, seq: int, community_id: int | None, at: datetime,
-                  finding_ids: list[str], body: dict, event_key: str | None = None) -> dict:
-    """The column values of a letter with a reserved sequence number."""
-    return {"kind": kind, "year": year, "seq": seq,
+                  finding_ids: list[str], body: dict) -> dict:
+    """The column values of an office letter with a reserved sequence number."""
+    return {"kind": kind, "status": "issued", "series": OFFICE_SERIES, "year": year, "seq": seq,
             "number": letter_number(current_app.config["LETTER_PREFIX"], kind, year, seq),
-            "community_id": community_id, "issued_at": at, "finding_ids": finding_ids,
-            "event_key": event_key, "body": {"title": KIND_TITLES[kind], **body}}
+            "community_id": community_id, "created_at": at, "issued_at": at,
+            "finding_ids": finding_ids, "body": {"title": KIND_TITLES[kind], **body}}
 
 
-def _new_letter(kind: str, community_id: int | None, at: datetime, finding_ids: list[str],
-                body: dict, event_key: str | None = None) -> Letter:
-    """Number and store a letter of a kind, numbered per local year."""
+def _counter(series: str, kind: str, year: int) -> str:
+    """The counter a series numbers a kind of letter from (the office's keeps its v1 name)."""
+    return f"letter:{kind}:{year}" if series == OFFICE_SERIES else f"letter:{series}:{kind}:{year}"
+
+
+def number_and_issue(letter: Letter, at: datetime, unit_name: str | None = None) -> Letter:
+    """Give a letter the next number of its series and issue it at `at` (in the caller's
+    transaction, so a rollback returns the number: none is ever skipped)."""
     year = to_local(at).year
-    seq = reserve(f"letter:{kind}:{year}")
-    letter = Letter(**letter_values(kind, year, seq, community_id, at, finding_ids, body, event_key))
-    db.session.add(letter)
+    letter.year, letter.seq = year, reserve(_counter(letter.series, letter.kind, year))
+    letter.number = (letter_number(current_app.config["LETTER_PREFIX"], letter.kind, year, letter.seq)
+                     if letter.series == OFFICE_SERIES else unit_letter_number(unit_name, year, letter.seq))
+    letter.status, letter.issued_at = "issued", at
     db.session.flush()
     log_letter(letter, at)
     return letter
+
+
+def _new_letter(kind: str, community_id: int | None, at: datetime, finding_ids: list[str],
+                body: dict) -> Letter:
+    """Number and store an office letter of a kind, numbered per local year."""
+    letter = Letter(kind=kind, series=OFFICE_SERIES, community_id=community_id, created_at=at,
+                    finding_ids=finding_ids, body={"title": KIND_TITLES[kind], **body})
+    db.session.add(letter)
+    return number_and_issue(letter, at)
 
 
 def item_line(*, finding_id: str, code: str, item_code: str, item_text: str, point: str,
@@ -63,7 +79,7 @@ def place_label(point_name: str | None, lat: float | None, lon: float | None) ->
     return f"{lat:.5f}, {lon:.5f}" if lat is not None else "未知位置"
 
 
-def _item_line(f: Finding, item_text: str, point_name: str | None) -> dict:
+def line_of(f: Finding, item_text: str, point_name: str | None) -> dict:
     """Snapshot of an ORM finding as a letter lists it."""
     return item_line(finding_id=f.id, code=f.code, item_code=f.item_code, item_text=item_text,
                      point=place_label(point_name, f.lat, f.lon), description=f.description,
@@ -87,45 +103,10 @@ def notice_body(community_name: str, inspected_on: date, reply_due: date | None,
 def issue_notice(community_id: int, community_name: str, findings: list[Finding], at: datetime,
                  items: dict, point_names: dict) -> Letter:
     """Issue one notice covering a community's failed items (ORM path: manual assignment)."""
-    lines = [_item_line(f, items[f.item_code].text, point_names.get(f.point_id)) for f in findings]
+    lines = [line_of(f, items[f.item_code].text, point_names.get(f.point_id)) for f in findings]
     body = notice_body(community_name, to_local(findings[0].found_at).date(),
                        findings[0].reply_due, lines, any(f.deadline_provisional for f in findings))
     letter = _new_letter("notice", community_id, at, [f.id for f in findings], body)
     for f in findings:
         f.notice_letter_id = letter.id
     return letter
-
-
-def issue_reply_letter(finding: Finding, community_name: str, item_text: str,
-                       point_name: str | None, reply: dict, at: datetime) -> Letter:
-    """Generate the community's reply letter (答复函) from a reply."""
-    notice = db.session.get(Letter, finding.notice_letter_id) if finding.notice_letter_id else None
-    body = {
-        "from": community_name,
-        "addressee": letterhead()["office"],
-        "notice_number": notice.number if notice else None,
-        "items": [_item_line(finding, item_text, point_name)],
-        "reply": reply,
-    }
-    return _new_letter("reply", finding.community_id, at, [finding.id], body)
-
-
-def issue_prompt(finding: Finding, clock: str, due: date, new_due: date, at: datetime,
-                 community_name: str, item_text: str, point_name: str | None,
-                 overdue_days: int) -> Letter:
-    """Issue the prompt letter (提示函) for one overdue event, submitted to the leaders."""
-    notice = db.session.get(Letter, finding.notice_letter_id) if finding.notice_letter_id else None
-    body = {
-        "addressee": community_name,
-        "submitted_to": current_app.config["LEADERS_ADDRESSEE"],
-        "clock": clock,
-        "due": due.isoformat(),
-        "new_due": new_due.isoformat(),
-        "overdue_working_days": overdue_days,
-        "notice_number": notice.number if notice else None,
-        "notice_date": to_local(notice.issued_at).date().isoformat() if notice else None,
-        "items": [_item_line(finding, item_text, point_name)],
-        **letterhead(),
-    }
-    key = f"{finding.id}:{clock}:{due.isoformat()}"
-    return _new_letter("prompt", finding.community_id, at, [finding.id], body, event_key=key)

@@ -30,3 +30,8 @@ LETTER_MARKS = {"notice": "督", "reply": "复", "prompt": "提"}
 def letter_number(prefix: str, kind: str, year: int, seq: int) -> str:
     """Format a letter number, e.g. 明桦创城督〔2026〕12号."""
     return f"{prefix}{LETTER_MARKS[kind]}〔{year}〕{seq}号"
+
+
+def unit_letter_number(unit_name: str | None, year: int, seq: int) -> str:
+    """Format a number in a unit's own series, e.g. 永胜社区〔2026〕3号."""
+    return f"{unit_name or ''}〔{year}〕{seq}号"

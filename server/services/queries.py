@@ -31,6 +31,9 @@ def filtered(user: User, f: dict, today: date):
         q = q.where(Finding.found_at >= _local_start(f["from_"]))
     if f.get("to"):
         q = q.where(Finding.found_at < _local_start(f["to"] + timedelta(days=1)))
+    if f.get("flag"):
+        # flags is a JSON list of known words; the quoted word cannot match by accident.
+        q = q.where(sa.cast(Finding.flags, sa.Text).like(f'%"{f["flag"]}"%'))
     if f.get("q"):
         like = f"%{f['q']}%"
         q = q.where(sa.or_(Finding.code.like(like), Finding.description.like(like)))

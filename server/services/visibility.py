@@ -16,12 +16,18 @@ def finding_scope(user: User):
     return sa.false()
 
 
+REVIEWERS = ("supervisor", "admin")
+
+
 def letter_scope(user: User):
-    """A SQL condition for the letters this user may see."""
-    if user.role in EVERYTHING:
+    """A SQL condition for the letters this user may see (drafts: the reviewers only)."""
+    if user.role in REVIEWERS:
         return sa.true()
+    issued = Letter.status == "issued"
+    if user.role in EVERYTHING:
+        return issued
     if user.role == "community" and user.community_id is not None:
-        return Letter.community_id == user.community_id
+        return sa.and_(issued, Letter.community_id == user.community_id)
     return sa.false()
 
 

@@ -4,7 +4,7 @@ import json
 from server.extensions import db
 from server.models import Community, Letter
 from server.scheduler import sweep_once
-from tests.helpers.flow import REPLY, act, finding_in, ok
+from tests.helpers.flow import REPLY, act, finding_in, ok, sweep_at
 
 
 def test_import_boundaries_replaces_demo_polygons(app, runner, tmp_path):
@@ -55,11 +55,7 @@ def test_all_three_letters_print_in_chinese(app, auth, clock):
     fid = finding_in(app, auth, "assigned")
     ok(act(auth, "yongsheng", fid, "reply", **REPLY))
     clock.set("2026-12-31T09:00:00+08:00")
-    with app.app_context():
-        from server.services.deadlines import sweep
-        from server.timeutil import utcnow
-        sweep(utcnow())
-        db.session.commit()
+    sweep_at(app, "2026-12-31T09:00:00+08:00")  # the draft, issued by the task force
     letters = auth.get("leader", f"/api/v1/letters?finding_id={fid}").json["items"]
     assert sorted(x["kind"] for x in letters) == ["notice", "prompt", "reply"]
     pages = {x["kind"]: auth.get("leader", x["url"]).get_data(as_text=True) for x in letters}

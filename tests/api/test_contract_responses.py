@@ -207,10 +207,16 @@ def test_prompt_letters_after_a_sweep(app, auth, runner, clock, finding_id):
     clock.set("2026-12-28T10:00:00+08:00")
     out = runner.invoke(args=["deadlines", "sweep", "--at", "2026-12-28T10:00:00+08:00"])
     assert out.exit_code == 0, out.output
+    drafts = answer(auth.get("supervisor", "/api/v1/letters?kind=prompt&status=draft"), "letters_page")
+    assert [x["number"] for x in drafts["items"]] == [None]  # a draft: no number until issued
+    assert answer(auth.get("leader", "/api/v1/letters?kind=prompt"), "letters_page")["items"] == []
+    answer(auth.post("supervisor", f"/api/v1/letters/{drafts['items'][0]['id']}/issue", json={}), "letter")
     prompts = answer(auth.get("leader", "/api/v1/letters?kind=prompt"), "letters_page")
     assert prompts["items"]
     for letter in prompts["items"]:
         answer(auth.get("leader", f"/api/v1/letters/{letter['id']}"), "letter")
+        answer(auth.post("leader", f"/api/v1/letters/{letter['id']}/instructions",
+                         json={"text": "请限期整改"}), "letter_instruction", 201)
     finding = answer(auth.get("yongsheng", f"/api/v1/findings/{finding_id}"), "finding")
     assert finding["overdue"] and finding["overdue_reply"] and finding["overdue_rectify"]
     answer(auth.get("supervisor", "/api/v1/findings?overdue=true"), "findings_page")

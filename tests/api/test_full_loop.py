@@ -1,4 +1,5 @@
 """The whole loop over HTTP, as a script would drive it."""
+from tests.helpers.flow import sweep_at
 from tests.helpers.images import make_jpeg
 from tests.helpers.records import demo_point, inspection, item, new_id, result, verification
 
@@ -75,19 +76,21 @@ def test_overdue_rectification_gets_one_prompt_letter(app, client, runner, clock
     assert f["reply_due"] == "2026-12-01"
 
     out = runner.invoke(args=["deadlines", "sweep", "--at", "2026-12-01T23:00:00+08:00"])
-    assert "已制发提示函 0 件" in out.output  # the reply is not late until the day is over
+    assert "已制发提示函 0 件" in out.output and "草稿" not in out.output  # not late until the day is over
     out = runner.invoke(args=["deadlines", "sweep", "--at", "2026-12-02T08:00:00+08:00"])
-    assert "已制发提示函 1 件" in out.output, out.output
+    # prompt_review is on by default: a draft for the task force, not a letter to the leaders yet
+    assert "已制发提示函 0 件" in out.output and "提示函草稿 1 件待审核签发" in out.output, out.output
+    assert client.get(f"/api/v1/letters?finding_id={fid}&kind=prompt", headers=leader).json["total"] == 0
+    sweep_at(app, "2026-12-02T09:00:00+08:00")  # the supervisor issues the draft
     again = runner.invoke(args=["deadlines", "sweep", "--at", "2026-12-02T12:00:00+08:00"])
-    assert "已制发提示函 0 件" in again.output
+    assert "已制发提示函 0 件" in again.output and "草稿" not in again.output
 
     rectify_due = f["rectify_due"]
-    out = runner.invoke(args=["deadlines", "sweep", "--at", "2026-12-31T09:00:00+08:00"])
-    assert "已制发提示函 1 件" in out.output  # the rectification clock, once
+    assert sweep_at(app, "2026-12-31T09:00:00+08:00")  # the rectification clock, once
     prompts = client.get(f"/api/v1/letters?finding_id={fid}&kind=prompt", headers=leader).json
     assert prompts["total"] == 2
     letter = client.get(f"/api/v1/letters/{prompts['items'][0]['id']}", headers=leader).json
-    assert letter["body"]["clock"] == "rectify" and letter["body"]["due"] == rectify_due
+    assert [(p["clock"], p["due"]) for p in letter["problems"]] == [("rectify", rectify_due)]
     assert "分管市级领导" in letter["body"]["submitted_to"]
     html = client.get(f"/letters/{letter['id']}", headers=leader).get_data(as_text=True)
     assert "工作提示函" in html and "呈报" in html and "阳光社区" in html

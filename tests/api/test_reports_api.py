@@ -92,8 +92,8 @@ def week(app, auth, clock):
     ok(act(auth, "supervisor", f["Y2"]["id"], "verify", note="已整改"))
     sweeps.append(sweep_once(app))  # the rework makes H2's passed deadline overdue at once
     day(app, auth, clock, "12-02T10:00")
-    # One prompt per overdue event, the day it occurs: H1 reply; H1 rectify; A1 reply;
-    # A1 and Y0 rectify; H2 rectify after the rejection.
+    # The prompts each sweep starts or adds to (one per unit, the open draft taking the newly
+    # overdue): H1 reply; H1 rectify; A1 reply; A1 and Y0 rectify; H2 rectify after the rejection.
     assert sweeps == [0, 1, 1, 1, 2, 1]
     return f
 
@@ -149,8 +149,12 @@ def test_the_weekly_bulletin_matches_the_hand_count(app, auth, week):
         (code["A1"], "reply", "2026-11-25", "2026-11-26", 2, None),
         (code["A1"], "rectify", "2026-11-26", "2026-11-27", 1, None),
         (code["Y0"], "rectify", "2026-11-26", "2026-11-27", 1, None)}
-    with app.app_context():  # the same events the sweep prompted, one letter each
-        assert db.session.query(Letter).filter_by(kind="prompt").count() == len(report["overdue"])
+    with app.app_context():  # the same events the sweeps prompted, gathered in one letter per unit
+        from server.models import PromptEvent
+        events = {(e.finding_id, e.clock, e.due.isoformat()) for e in db.session.query(PromptEvent)}
+        assert events == {(o["finding_id"], o["clock"], o["due"]) for o in report["overdue"]}
+        letters = db.session.query(Letter).filter_by(kind="prompt").all()
+        assert sorted(x.community_id for x in letters) == sorted({o["community_id"] for o in report["overdue"]})
     assert {t["code"] for t in report["typical_photos"]} == {code["Y1"], code["Y2"], code["H1"]}
     assert all(t["before_photo_id"] and t["after_photo_id"] for t in report["typical_photos"])
     assert [r["code"] for r in report["last_period"]["fixed"]] == [code["H1"]]

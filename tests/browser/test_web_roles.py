@@ -125,14 +125,17 @@ def test_the_leaders_page_shows_counts_trend_ranking_and_prompt_letters(app, aut
         from server.extensions import db
         from server.services.deadlines import sweep
         from server.timeutil import utcnow
-        assert len(sweep(utcnow())) == 2  # reply and rectification both overdue
+        from server.services.prompts import issue_draft
+        [draft] = sweep(utcnow())  # one letter for the unit: reply and rectification both overdue
+        issue_draft(draft.id, utcnow())
         db.session.commit()
     ctx = desk()
     page = ctx.new_page()
     sign_in_desk(page, "leader")
-    page.wait_for_selector("#prompts li")
+    page.wait_for_selector("#prompts .prompt-card")
     assert page.inner_text("#kpi-open") == "1" and page.inner_text("#kpi-overdue") == "1"
-    assert page.locator("#prompts li").count() == 2
+    assert page.locator("#prompts .prompt-card").count() == 1
+    assert page.locator("#prompts .problem-lines li").count() == 2
     assert page.locator("#trend tbody tr").count() == 4
     assert page.locator("#ranking tbody tr").count() == 4
     ctx.close()

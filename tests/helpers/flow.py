@@ -71,3 +71,22 @@ def finding_in(app, auth, state: str, community="yongsheng") -> str:
     ok(act(auth, "supervisor", fid, "verify", note="现场复核已整改"))
     assert state == "closed"
     return fid
+
+
+def sweep_at(app, when: str, issue: bool = True) -> list[int]:
+    """Run the deadline sweep at a local time; with `issue`, a supervisor then issues every open
+    draft (prompt_review is on by default). Return the ids of the letters the sweep touched."""
+    from server.extensions import db
+    from server.models import Letter
+    from server.services.deadlines import sweep
+    from server.services.prompts import issue_draft
+    from server.timeutil import parse_iso
+
+    at = parse_iso(when)
+    with app.app_context():
+        ids = [x.id for x in sweep(at)]
+        drafts = db.session.scalars(db.select(Letter.id).filter_by(kind="prompt", status="draft")).all()
+        for letter_id in drafts if issue else ():
+            issue_draft(letter_id, at)
+        db.session.commit()
+    return ids

@@ -96,11 +96,11 @@ def test_the_worker_sweeps_deadlines_on_its_interval(app, auth, clock):
     clock.set("2026-12-09T10:00:00+08:00")
     app.config["SWEEP_INTERVAL_S"] = 3600
     worker = Worker(app)
-    assert worker.sweep_if_due() == 2  # reply and rectification overdue
+    assert worker.sweep_if_due() == 1  # reply and rectification overdue: one letter for the unit
     assert worker.sweep_if_due() is None  # not again before the interval
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Letter).where(
-            Letter.kind == "prompt")) == 2
+        [prompt] = db.session.scalars(sa.select(Letter).where(Letter.kind == "prompt")).all()
+        assert [it["clock"] for it in prompt.body["items"]] == ["reply", "rectify"]
 
 
 def test_worker_once_from_the_command_line(app, auth, runner, clock):

@@ -107,3 +107,40 @@ def test_loading_the_demo_twice_adds_nothing(app):
         again = load_demo("pw", hash_method="pbkdf2:sha256:1000")
         assert [db.session.query(m).count() for m in (Unit, Point, User)] == counts
     assert (again["communities"], again["units"]) == (4, 11)
+
+
+def test_over_the_demos_two_weeks_letters_follow_the_plan(app, clock):
+    """Each notice has at most one 答复函 (from its unit, in the unit's series); each unit at most
+    one 提示函 per sweep; prompts go out on working days; no number is repeated."""
+    from server.models import Letter, PromptEvent
+    from server.services.reference import load_calendar
+    from server.timeutil import to_local
+
+    clock.set("2026-11-27T18:00:00+08:00")
+    with app.app_context():
+        assert load_demo_findings(days=14, per_day=4) > 0
+        letters = db.session.scalars(sa.select(Letter)).all()
+        notices = {x.id: x for x in letters if x.kind == "notice"}
+        replies = [x for x in letters if x.kind == "reply"]
+        prompts = [x for x in letters if x.kind == "prompt"]
+        assert replies and prompts
+        per_notice = defaultdict(int)
+        for r in replies:
+            per_notice[r.notice_id] += 1
+            notice = notices[r.notice_id]
+            assert r.community_id == notice.community_id and r.series == f"unit:{r.community_id}"
+            assert r.number.startswith(r.body["from"] + "〔2026〕")
+            assert set(r.finding_ids) <= set(notice.finding_ids)
+        assert max(per_notice.values()) == 1
+        per_sweep = defaultdict(int)
+        for p in prompts:
+            per_sweep[(p.community_id, p.created_at)] += 1
+        assert max(per_sweep.values()) == 1
+        calendar = load_calendar()
+        issued = [p for p in prompts if p.status == "issued"]
+        assert issued and all(calendar.is_working_day(to_local(p.issued_at).date()) for p in issued)
+        assert any(p.instructions for p in issued)  # a leader read some of them
+        events = db.session.scalar(sa.select(sa.func.count()).select_from(PromptEvent))
+        assert len(prompts) < events  # many overdue problems, far fewer letters
+        numbers = [(x.series, x.kind, x.number) for x in letters if x.number]
+        assert len(numbers) == len(set(numbers))

@@ -3,6 +3,30 @@ import { statusBadge } from "../finding-view.js";
 import { localDay } from "../clock.js";
 import { h, render, TYPE_NAMES } from "../ui.js";
 import { unitReminders } from "../reminders.js";
+import { CLOCK_LABELS } from "../letters.js";
+
+/** Notices still waiting for the unit's answer, and the prompts (with the leaders' instructions)
+ * addressed to it; online only (the list below works offline). */
+async function letterPanels(ctx) {
+  try {
+    const [notices, prompts] = await Promise.all([
+      ctx.api.get("/api/v1/letters?kind=notice&per_page=50"), ctx.api.get("/api/v1/letters?kind=prompt&per_page=10")]);
+    const open = notices.items.filter((n) => !n.reply_letter_id);
+    return [
+      open.length ? h("div", { class: "panel", id: "open-notices" }, h("h3", {}, `待答复的通知函（${open.length}）`),
+        h("ul", { class: "list" }, ...open.map((n) => h("li", {}, h("a", { href: `#/c/notice/${n.id}`, dataset: { notice: n.id } },
+          h("span", {}, h("span", { class: "name" }, n.number), h("br"), h("span", { class: "muted" }, `${n.finding_ids.length} 个问题 · 整体答复`))))))) : null,
+      prompts.items.length ? h("div", { class: "panel", id: "unit-prompts" }, h("h3", {}, `工作提示函与领导批示（${prompts.total}）`),
+        h("ul", { class: "list" }, ...prompts.items.map((l) => h("li", { dataset: { letter: l.id } }, h("a", { href: `#/letter/${l.id}` },
+          h("span", {}, h("span", { class: "name" }, `${l.number} · 限 ${l.new_due} 前落实`), h("br"),
+            h("span", { class: "muted" }, l.problems.map((p) => `${p.code}${CLOCK_LABELS[p.clock]}`).join("、")),
+            ...l.instructions.map((i) => h("div", { class: "instruction" }, `领导批示（${i.author.display_name}）：${i.text}`)))))))) : null,
+    ];
+  } catch (err) {
+    if (err?.name === "AuthError") throw err;
+    return [];
+  }
+}
 
 /** Late first, then due today, then the rest by found time. */
 function urgency(f, today) {
@@ -63,10 +87,11 @@ export async function show(ctx) {
     } });
     return el;
   };
-  const reminders = await unitReminders(ctx);
+  const [reminders, panels] = await Promise.all([unitReminders(ctx), letterPanels(ctx)]);
   render(
     reminders,
     h("h1", {}, `${ctx.session.user.display_name} · 问题清单`),
+    ...panels,
     offline ? h("p", { class: "muted" }, "离线：显示上次加载的清单") : null,
     h("div", { class: "kpis" },
       h("div", { class: "kpi late" }, h("b", { id: "late-count" }, String(late)), "已逾期"),

@@ -1,5 +1,6 @@
 /** What waits on the task force: unassigned problems, returns to decide, extensions, rectifications to verify. */
 import { statusBadge } from "../finding-view.js";
+import { promptCard } from "../letters.js";
 import { h, render } from "../ui.js";
 
 function list(items, empty) {
@@ -13,11 +14,14 @@ function list(items, empty) {
 
 export async function show(ctx) {
   const get = (q) => ctx.api.get(`/api/v1/findings?per_page=200&${q}`).then((r) => r.items);
-  const [unassigned, returned, replied, rectified] = await Promise.all([
-    get("status=unassigned"), get("status=returned"), get("status=replied"), get("status=rectified&sort=found_at")]);
+  const [unassigned, returned, replied, rectified, drafts] = await Promise.all([
+    get("status=unassigned"), get("status=returned"), get("status=replied"), get("status=rectified&sort=found_at"),
+    ctx.api.get("/api/v1/letters?kind=prompt&status=draft&order=unit&per_page=200").then((r) => r.items)]);
   const extensions = replied.filter((f) => f.flags.includes("extension_pending"));
   render(
     h("h1", {}, "待处理"),
+    h("h2", {}, `提示函草稿待签发（${drafts.length}）`),
+    drafts.length ? h("ul", { class: "list", id: "prompt-drafts" }, ...drafts.map(promptCard)) : h("p", { class: "muted" }, "没有待签发的提示函"),
     h("h2", {}, `待派发（${unassigned.length}）`), list(unassigned, "没有待派发的问题"),
     h("h2", {}, `社区回退待改派（${returned.length}）`), list(returned, "没有回退的问题"),
     h("h2", {}, `延期待批（${extensions.length}）`), list(extensions, "没有延期申请"),
