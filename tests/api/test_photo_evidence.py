@@ -135,3 +135,33 @@ def test_an_upload_with_absurd_exif_in_its_bytes_is_stored(auth, taken_at, gps):
     r = auth.put("inspector", f"/api/v1/photos/{pid}", data=make_jpeg(300, 200, taken_at=taken_at, gps=gps),
                  headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 201, r.json
+
+
+# Pillow warns about the broken block; the suite turns every warning into an error, production
+# (default warning filters) only logs it: ignore it here as production does.
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
+def test_an_upload_with_corrupt_exif_is_stored_and_served(auth):
+    from tests.helpers.images import corrupt_exif, make_camera_jpeg
+
+    pid = new_id()
+    data = corrupt_exif(make_camera_jpeg(400, 240, orientation=6, taken_at=datetime(2026, 11, 27, 9, 50)))
+    r = auth.put("inspector", f"/api/v1/photos/{pid}", data=data, headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 201, r.json
+    assert auth.get("inspector", f"/api/v1/photos/{pid}?variant=thumb").status_code == 200
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_gives_an_upright_thumbnail(auth, orientation):
+    import io
+
+    from PIL import Image
+
+    from tests.helpers.images import make_camera_jpeg
+
+    pid = new_id()
+    auth.put("inspector", f"/api/v1/photos/{pid}", data=make_camera_jpeg(800, 480, orientation=orientation),
+             headers={"Content-Type": "image/jpeg"})
+    thumb = Image.open(io.BytesIO(auth.get("inspector", f"/api/v1/photos/{pid}?variant=thumb").data))
+    w, h = thumb.size
+    assert w > h
+    assert thumb.getpixel((w // 8, h // 8))[0] > 180 and thumb.getpixel((w * 7 // 8, h * 7 // 8))[2] > 180

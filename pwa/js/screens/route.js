@@ -5,6 +5,9 @@ import { loadReference, orderRoute, typeName } from "../refdata.js";
 import { distanceM, formatDistance, h, render } from "../ui.js";
 import { judgeAccuracy } from "../geo.js";
 
+/** The router starts following the position when this screen opens. */
+export const usesPosition = true;
+
 let mapHandle = null;
 let state = null;
 
