@@ -1,5 +1,5 @@
 /** Boot: open the store, restore the session, start sync and the router, offer updates. */
-import { createApi, isOffline } from "./api.js";
+import { createApi, isOffline, OFFLINE_MESSAGE } from "./api.js";
 import { Backoff } from "./backoff.js";
 import { openStore } from "./db.js";
 import { createGeo } from "./geo.js";
@@ -235,9 +235,12 @@ async function boot() {
   ctx.geo = createGeo({ onUpdate: (fix, status) => current?.onPosition?.(fix, status) });
   if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
   document.getElementById("sync-button").addEventListener("click", async () => {
+    if (isOffline()) { // nothing to try: say so, not "稍后重试"
+      toast(OFFLINE_MESSAGE, "error");
+      return;
+    }
     const result = await ctx.syncer.syncNow();
-    if (result?.error && isOffline()) toast("离线：手机未联网，记录保存在手机上，联网后自动同步", "error");
-    else if (result?.error) toast(result.error, "error");
+    if (result?.error) toast(result.error, "error");
     else if (!result?.skipped) toast("同步完成");
   });
   window.addEventListener("hashchange", route);

@@ -10,6 +10,15 @@ const FLAG_LABELS = { late_entry: "非当日录入", gps_far_from_point: "定位
   extension_pending: "延期待批", photo_reused: "照片重复使用", exif_mismatch: "照片定位与现场不符",
   photo_not_fresh: "照片非现场即时拍摄" };
 
+// Flags a reviewer should see in a list: the evidence is in doubt.
+const REVIEW_FLAGS = ["photo_not_fresh", "exif_mismatch", "photo_reused", "gps_far_from_point", "late_entry"];
+
+/** The review flags of a finding as small tags, in Chinese. */
+export function flagTags(f) {
+  return (f.flags || []).filter((x) => REVIEW_FLAGS.includes(x))
+    .map((x) => h("span", { class: "tag warn flag", dataset: { flag: x } }, FLAG_LABELS[x]));
+}
+
 /** 待答复 · 逾期 — overdue is a flag beside the status, never a status. */
 export function statusBadge(f) {
   return h("span", { class: `status s-${f.status}` }, STATUS_LABELS[f.status] || f.status,

@@ -79,10 +79,10 @@ function confirmPhoto(item, warnings) {
       h("ul", {}, ...warnings.map((w) => h("li", {}, w))),
       h("p", {}, "仍使用的话，提交后会标记为“照片非现场即时拍摄”或“照片定位与现场不符”，由专班核实。"),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "retake", onclick: () => answer(false) }, "不用这张，重拍"),
+        h("button", { type: "button", class: "photo-discard", onclick: () => answer(false) }, "不用这张，重拍"),
         h("button", { type: "button", class: "use-anyway", onclick: () => answer(true) }, "仍然使用")));
     box.hidden = false;
-    box.scrollIntoView({ block: "nearest" });
+    box.scrollIntoView({ block: "center" });
   });
 }
 
