@@ -246,11 +246,10 @@ async function boot() {
   window.addEventListener("hashchange", route);
   watchNetwork();
   await loadConfig();
-  if (ctx.session && !ctx.session.must_change_password) {
-    ctx.syncer.start();
-  }
   await ctx.refreshBadge();
   await route();
+  // The first screen draws before the outbox is looked at: sync starts once it is on screen.
+  if (ctx.session && !ctx.session.must_change_password) ctx.syncer.start();
   registerWorker().catch((err) => console.warn("service worker", err));
 }
 

@@ -85,6 +85,8 @@ def test_points_show_without_map_tiles(app, phone):
     app.config["TILE_URL"] = "http://127.0.0.2:9/{z}/{x}/{y}.png"  # nothing listens there
     page = controlled_page(phone)
     sign_in(page)
+    assert page.is_hidden("#map")  # drawn only when asked: Leaflet is the screen's heaviest start-up work
+    page.click("#show-map")
     page.wait_for_selector("#map path.leaflet-interactive")
     assert page.locator("#map path.leaflet-interactive").count() >= 40
 

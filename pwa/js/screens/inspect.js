@@ -5,7 +5,7 @@ import { photoWarnings } from "../exif.js";
 import { judgeAccuracy } from "../geo.js";
 import { createDraft, queue } from "../outbox.js";
 import { loadReference, typeName } from "../refdata.js";
-import { distanceM, formatDistance, formatTime, h, isoNow, render, toast } from "../ui.js";
+import { distanceM, fillInChunks, formatDistance, formatTime, h, isoNow, render, toast } from "../ui.js";
 
 /** The router starts following the position when this screen opens. */
 export const usesPosition = true;
@@ -158,7 +158,10 @@ function itemBody(ctx, item) {
 
 function redrawItem(ctx, item) {
   const el = document.getElementById(`item-${item.code}`);
-  if (el) el.replaceChildren(...itemBody(ctx, item));
+  if (el) {
+    el.replaceChildren(...itemBody(ctx, item));
+    el.classList.toggle("has-error", view.errors.has(item.code));
+  }
   updateSummary();
 }
 
@@ -310,7 +313,7 @@ export async function show(ctx, mode, arg) {
       h("p", { id: "gps-reason-error", class: "field-error", role: "alert", hidden: true })),
     covertSwitch(ctx),
     h("div", { id: "summary", class: "muted" }),
-    ...items.map((item) => h("div", { class: "item", id: `item-${item.code}` }, ...itemBody(ctx, item))),
+    h("div", { id: "items" }),
     h("button", { class: "block pass-rest", id: "rest-pass", type: "button", onclick: () => passTheRest(ctx) }, "全部合格"),
     h("label", { for: "general-note" }, "备注"), general,
     h("ul", { id: "problems", class: "errors", "aria-live": "polite" }),
@@ -318,6 +321,8 @@ export async function show(ctx, mode, arg) {
   );
   updateSummary();
   onPosition();
+  fillInChunks(document.getElementById("items"),
+    items.map((item) => h("div", { class: "item", id: `item-${item.code}` }, ...itemBody(ctx, item))), 6, 6);
 }
 
 export function leave() {
