@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from server.extensions import db
 from server.models import Finding, Inspection, Photo
+from server.timeutil import to_local, utcnow
 from tests.helpers.images import make_jpeg
 
 # Screenshots a person looks at before calling a screen done (not compared automatically).
@@ -15,9 +16,10 @@ SHOTS.mkdir(parents=True, exist_ok=True)
 
 
 def jpeg_file(tmp_path: Path, name: str = "scene.jpg", size=(3000, 2000), color=(90, 120, 60)) -> str:
-    """A real JPEG on disk, as the camera input would hand it over."""
+    """A real JPEG on disk, as the camera input would hand it over: taken now (the pinned
+    clock, in the camera's local time), so the phone takes it without asking."""
     path = tmp_path / name
-    path.write_bytes(make_jpeg(*size, color=color))
+    path.write_bytes(make_jpeg(*size, color=color, taken_at=to_local(utcnow())))
     return str(path)
 
 
