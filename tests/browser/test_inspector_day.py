@@ -56,6 +56,7 @@ def test_a_compound_with_one_problem_takes_six_taps_after_choosing_the_point(app
     assert page.is_hidden(f"{first} .photo-check")  # taken now, here: no question asked
     assert page.inner_text("#rest-pass") == f"其余 {items - 1} 项全部合格"
     tap("#rest-pass")
+    page.screenshot(path=str(SHOTS / "inspect-rest-pass-360.png"), full_page=True)
     tap("#submit")
     page.wait_for_selector("#route-list li")
     assert len(taps) == 6 <= 8, taps
