@@ -59,6 +59,16 @@ def sign_in(page, username: str = "inspector", password: str = "pw"):
     page.wait_for_selector("#route-list li")
 
 
+def sign_in_desk(page, username: str):
+    """Sign in at a desk and wait for the role's home screen (its tabs)."""
+    page.goto("/")
+    page.wait_for_selector("#username")
+    page.fill("#username", username)
+    page.fill("#password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".tabs a")
+
+
 def record_inspection(page, photo_path: str, note: str = "路面有积水坑洼", point_index: int = 0,
                       submit: bool = True):
     """At a point of the route: fail the first item with a photo, pass the second, submit."""

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from server.extensions import db
 from server.models import Inspection, Photo, Point
 from tests.browser.conftest import HERE
-from tests.browser.helpers import (SHOTS, controlled_page, phone_photo_sha256, server_counts, sign_in, wait_for,
-                                   wait_synced)
+from tests.browser.helpers import (SHOTS, controlled_page, phone_photo_sha256, server_counts, sign_in, sign_in_desk,
+                                   wait_for, wait_synced)
 from tests.helpers.images import corrupt_exif, make_camera_jpeg
 
 NOW = datetime(2026, 11, 27, 10, 0, 30)  # the pinned clock, as a phone camera writes it (local, no offset)
@@ -146,7 +146,6 @@ def test_photos_are_upright_and_old_far_or_timeless_ones_are_questioned_then_fla
     page.wait_for_selector("[data-state=synced] .tag.covert")
 
     sup = desk(1280, 900).new_page()
-    sup.goto("/")
     sign_in_desk(sup, "supervisor")
     sup.goto(f"/#/finding/{finding['id']}")
     sup.wait_for_selector(".finding .facts")
@@ -157,14 +156,6 @@ def test_photos_are_upright_and_old_far_or_timeless_ones_are_questioned_then_fla
     assert "照片非现场即时拍摄" in sup.inner_text(f"#ledger tr[data-finding='{finding['id']}']")
     sup.screenshot(path=str(SHOTS / "ledger-photo-flags-1280.png"))
 
-
-def sign_in_desk(page, username):
-    """Sign in at a desk: the role's first screen, not the inspector's route."""
-    page.wait_for_selector("#username")
-    page.fill("#username", username)
-    page.fill("#password", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_selector(".tabs a")
 
 
 def _boxes_overlap(a, b) -> bool:
@@ -208,10 +199,7 @@ def test_location_is_asked_on_the_inspectors_screens_only(new_context):
         context = new_context(viewport={"width": 1280, "height": 900})
         context.add_init_script(counting)
         page = context.new_page()
-        page.goto("/")
-        page.fill("#username", user)
-        page.fill("#password", "pw")
-        page.click("button[type=submit]")
+        sign_in_desk(page, user)
         page.wait_for_selector(f".tabs a.active:text('{home}')")
         page.reload()  # a start with the session kept
         page.wait_for_selector(".tabs a.active")
