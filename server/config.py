@@ -29,6 +29,10 @@ def from_env() -> dict:
         # Assignment and review thresholds (metres).
         "NEAREST_POINT_RADIUS_M": float(os.environ.get("NEAREST_POINT_RADIUS_M", "150")),
         "GPS_FAR_FROM_POINT_M": float(os.environ.get("GPS_FAR_FROM_POINT_M", "200")),
+        # Evidence photos: photo_not_fresh when the original was taken this many minutes before
+        # the record's start; exif_mismatch when its GPS is this far from the record.
+        "PHOTO_FRESH_MIN": float(os.environ.get("PHOTO_FRESH_MIN", "30")),
+        "EXIF_FAR_M": float(os.environ.get("EXIF_FAR_M", "300")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(32 * 1024 * 1024))),
         "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(25 * 1024 * 1024))),
         "PHOTO_MAX_PIXELS": int(os.environ.get("PHOTO_MAX_PIXELS", str(60_000_000))),

@@ -95,6 +95,18 @@ SUCCESS = {"api.create_unit": ("201",), "api.create_user": ("201",), "api.create
            "api.create_export": ("202",), "api.put_photo": ("201", "200"),
            "api.change_password": ("204",), "api.create_submission": ("201",),
            "api.create_duty_list": ("201",), "api.instruct": ("201",)}
+# Request headers an endpoint reads (beyond Authorization and Idempotency-Key).
+_TIME = {"type": "string", "maxLength": 40}
+_NUMBER = {"type": "string", "maxLength": 32}
+HEADERS = {"api.put_photo": [
+    ("X-Content-SHA256", {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}, "内容的 SHA-256（十六进制），不符则 400"),
+    ("X-Taken-At", _TIME, "拍摄时间（带时区的 ISO 8601，90 天内）"),
+    ("X-Lat", _NUMBER, "拍摄时手机定位纬度"), ("X-Lon", _NUMBER, "拍摄时手机定位经度"),
+    ("X-Accuracy", _NUMBER, "定位精度（米）"),
+    ("X-Original-Taken-At", _TIME, "原始照片 EXIF 拍摄时间（缩放前读取；任意时间，或 none 表示原图无拍摄时间）：用于 photo_not_fresh"),
+    ("X-Original-Lat", _NUMBER, "原始照片 EXIF 纬度（与 X-Original-Lon 同时提供）：用于 exif_mismatch"),
+    ("X-Original-Lon", _NUMBER, "原始照片 EXIF 经度"),
+]}
 # Answers that are not JSON: files, photos, pages.
 MEDIA = {"api.ledger_csv": "text/csv", "api.ledger_xlsx": XLSX_MEDIA, "api.points_template": XLSX_MEDIA,
          "api.points_export": XLSX_MEDIA, "api.get_photo": "image/jpeg", "api.download_export": "application/octet-stream",
@@ -162,7 +174,10 @@ def build_spec(app) -> dict:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             doc = (view.__doc__ or "").strip().splitlines()
             op = {"operationId": rule.endpoint.replace(".", "_") + "_" + method.lower(),
-                  "summary": doc[0] if doc else rule.endpoint, "parameters": params,
+                  "summary": doc[0] if doc else rule.endpoint,
+                  "parameters": params + [{"name": name, "in": "header", "required": False, "schema": schema,
+                                           "description": text}
+                                          for name, schema, text in HEADERS.get(rule.endpoint, [])],
                   "responses": {}}
             media = MEDIA.get(rule.endpoint, "application/json")
             for code in SUCCESS.get(rule.endpoint, ("200",)):

@@ -91,6 +91,7 @@ def app_config():
     cfg = current_app.config
     return jsonify({"tile_url": cfg["TILE_URL"], "tile_attribution": cfg["TILE_ATTRIBUTION"],
                     "gps_far_from_point_m": cfg["GPS_FAR_FROM_POINT_M"],
+                    "photo_fresh_min": cfg["PHOTO_FRESH_MIN"], "exif_far_m": cfg["EXIF_FAR_M"],
                     "version": shell_files()[1]})
 
 

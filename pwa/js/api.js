@@ -12,12 +12,18 @@ import { learnServerTime } from "./clock.js";
 /** @typedef {import("./types.js").PhotoUploadResponse} PhotoUploadResponse */
 /** @typedef {import("./types.js").StoredPhoto} StoredPhoto */
 
+export const OFFLINE_MESSAGE = "离线：手机未联网，记录保存在手机上，联网后自动同步";
+
+/** The browser knows it has no network at all (not a slow or refused connection). */
+export const isOffline = () => globalThis.navigator?.onLine === false;
+
 export class NetworkError extends Error {
-  /** @param {string} [message] @param {{timeout?: boolean, cause?: unknown}} [options] */
-  constructor(message = "网络连接失败，请检查网络后重试", { timeout = false, cause } = {}) {
+  /** @param {string} [message] @param {{timeout?: boolean, cause?: unknown, offline?: boolean}} [options] */
+  constructor(message = "网络连接失败，请检查网络后重试", { timeout = false, cause, offline = false } = {}) {
     super(message, { cause });
     this.name = "NetworkError";
     this.timeout = timeout;
+    this.offline = offline;
   }
 }
 
@@ -118,10 +124,12 @@ export function createApi({ base = "", getToken, fetch = globalThis.fetch, timeo
     }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeout);
-    const failed = (cause) =>
-      controller.signal.aborted
+    const failed = (cause) => {
+      if (isOffline()) return new NetworkError(OFFLINE_MESSAGE, { cause, offline: true });
+      return controller.signal.aborted
         ? new NetworkError("请求超时，请稍后重试", { timeout: true, cause })
         : new NetworkError(undefined, { cause });
+    };
     try {
       let resp;
       let text;
@@ -191,6 +199,14 @@ export function createApi({ base = "", getToken, fetch = globalThis.fetch, timeo
         headers["X-Lon"] = String(photo.lon);
       }
       if (typeof photo.accuracy === "number") headers["X-Accuracy"] = String(photo.accuracy);
+      // The original file's EXIF, read before resizing: the server's photo_not_fresh / exif_mismatch.
+      if (photo.original_checked) {
+        headers["X-Original-Taken-At"] = photo.original_taken_at || "none";
+        if (Number.isFinite(photo.original_lat) && Number.isFinite(photo.original_lon)) {
+          headers["X-Original-Lat"] = String(photo.original_lat);
+          headers["X-Original-Lon"] = String(photo.original_lon);
+        }
+      }
       const { status, json } = await request("PUT", `/api/v1/photos/${encodeURIComponent(photo.id)}`, {
         body: photo.bytes,
         headers,

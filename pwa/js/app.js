@@ -1,5 +1,5 @@
 /** Boot: open the store, restore the session, start sync and the router, offer updates. */
-import { createApi } from "./api.js";
+import { createApi, isOffline, OFFLINE_MESSAGE } from "./api.js";
 import { Backoff } from "./backoff.js";
 import { openStore } from "./db.js";
 import { createGeo } from "./geo.js";
@@ -73,6 +73,18 @@ function homeOf(role) {
   return (ROLE_TABS[role] || ROLE_TABS.inspector)[0][0];
 }
 
+let pruneTimer = 0;
+
+/** After a sync, in a quiet moment: drop the bytes of photos uploaded a week ago (prune.js). */
+function schedulePrune() {
+  clearTimeout(pruneTimer);
+  pruneTimer = setTimeout(async () => {
+    const [{ prunePhotos }, { thumbnailOf }] = await Promise.all([import("./prune.js"), import("./camera.js")]);
+    const pruned = await prunePhotos(ctx.store, { makeThumb: thumbnailOf });
+    if (pruned) current?.onSync?.(ctx);
+  }, 2000);
+}
+
 /** The shared context every screen receives. */
 const ctx = {
   store: null, api: null, syncer: null, geo: null, session: null,
@@ -81,7 +93,10 @@ const ctx = {
   async refreshBadge() {
     const count = await outboxCount(ctx.store);
     document.getElementById("outbox-count").textContent = String(count);
-    const label = { syncing: "同步中…", auth: "请重新登录", waiting: "稍后重试" }[ctx.syncer?.state] || "立即同步";
+    const state = ctx.syncer?.state;
+    const offline = isOffline() || (state === "waiting" && ctx.syncer?.lastError?.offline);
+    const label = offline && state !== "syncing" ? "离线"
+      : { syncing: "同步中…", auth: "请重新登录", waiting: "稍后重试" }[state] || "立即同步";
     document.getElementById("sync-label").textContent = label;
   },
   go(hash) { if (location.hash === hash) route(); else location.hash = hash; },
@@ -110,6 +125,7 @@ async function routeNow() {
   if (!match) return ctx.go(home);
   const [m, name] = match;
   const screen = await import(`./screens/${name}.js`);
+  if (screen.usesPosition && ctx.session) ctx.geo.start(); // asked where it is needed, not at start
   if (current?.leave) current.leave();
   current = screen;
   const working = ctx.session && !ctx.session.must_change_password;
@@ -154,11 +170,6 @@ async function passwordChangeRequired() {
   ctx.go(PASSWORD_SCREEN);
 }
 
-/** Position is for the roles that record on site; the admin's map asks only when told to. */
-function startGeo(role) {
-  if (role !== "admin") ctx.geo.start();
-}
-
 async function loadConfig() {
   try {
     const resp = await fetch("/app-config.json", { cache: "no-store" });
@@ -196,7 +207,10 @@ async function registerWorker() {
 
 function watchNetwork() {
   const banner = document.getElementById("net-banner");
-  const update = () => { banner.hidden = navigator.onLine; };
+  const update = () => {
+    banner.hidden = navigator.onLine;
+    if (ctx.store) ctx.refreshBadge();
+  };
   window.addEventListener("online", update);
   window.addEventListener("offline", update);
   update();
@@ -215,6 +229,7 @@ async function boot() {
     store: ctx.store, api: ctx.api, deviceId, backoff: new Backoff(),
     onChange: () => {
       ctx.refreshBadge();
+      if (ctx.syncer?.state === "idle") schedulePrune();
       current?.onSync?.(ctx);
       if (ctx.syncer?.state === "auth" && ctx.session) sessionExpired();
     },
@@ -222,6 +237,10 @@ async function boot() {
   ctx.geo = createGeo({ onUpdate: (fix, status) => current?.onPosition?.(fix, status) });
   if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
   document.getElementById("sync-button").addEventListener("click", async () => {
+    if (isOffline()) { // nothing to try: say so, not "稍后重试"
+      toast(OFFLINE_MESSAGE, "error");
+      return;
+    }
     const result = await ctx.syncer.syncNow();
     if (result?.error) toast(result.error, "error");
     else if (!result?.skipped) toast("同步完成");
@@ -229,12 +248,10 @@ async function boot() {
   window.addEventListener("hashchange", route);
   watchNetwork();
   await loadConfig();
-  if (ctx.session && !ctx.session.must_change_password) {
-    startGeo(ctx.session.user.role);
-    ctx.syncer.start();
-  }
   await ctx.refreshBadge();
   await route();
+  // The first screen draws before the outbox is looked at: sync starts once it is on screen.
+  if (ctx.session && !ctx.session.must_change_password) ctx.syncer.start();
   registerWorker().catch((err) => console.warn("service worker", err));
 }
 
@@ -262,7 +279,6 @@ ctx.signedIn = async (session) => {
 
 /** Signed in with a password of one's own: sync, tabs, and the role's first screen. */
 function startWork() {
-  startGeo(ctx.session.user.role);
   ctx.syncer.start();
   ctx.syncer.syncNow(); // resumes after a 401 stopped the automatic syncs
   drawTabs();

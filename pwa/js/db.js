@@ -223,6 +223,26 @@ export async function openStore(name = "chuangcheng") {
       return metas.map((m, i) => ({ ...m, bytes: blobs[i]?.bytes }));
     },
 
+    /** Photos in a state, without their bytes. @returns {Promise<StoredPhoto[]>} */
+    photosByState: (state) => db.getAllFromIndex("photos", "state", state),
+
+    /**
+     * Drop an uploaded photo's bytes, keeping its listing part (with a thumbnail) for the
+     * record list. Refused unless the photo is uploaded: the server holds it then.
+     * @returns {Promise<boolean>} whether bytes were dropped
+     */
+    async dropPhotoBytes(id, { thumb, pruned_at: prunedAt }) {
+      const tx = db.transaction(["photos", "photo_bytes"], "readwrite");
+      const meta = await tx.objectStore("photos").get(id);
+      if (!meta || meta.state !== "uploaded") {
+        await tx.done;
+        return false;
+      }
+      await Promise.all([tx.objectStore("photos").put({ ...meta, thumb: thumb ?? meta.thumb, pruned_at: prunedAt }),
+        tx.objectStore("photo_bytes").delete(id), tx.done]);
+      return true;
+    },
+
     /**
      * A record and its photos in one transaction: both are saved or neither.
      * @param {StoredRecord} rec

@@ -8,7 +8,17 @@ const ACTION_LABELS = { create: "录入", assign: "派发", reply: "答复", ret
   set_deadline: "调整时限", set_severity: "调整严重程度", verify: "复查通过", reject: "复查不通过（返工）", void: "作废", prompt: "提示函",
   escalate: "升级督办", instruction: "领导批示" };
 const FLAG_LABELS = { late_entry: "非当日录入", gps_far_from_point: "定位偏离点位", provisional_deadline: "时限待定",
-  extension_pending: "延期待批", photo_reused: "照片重复使用", exif_mismatch: "照片信息不符", escalated: "督办" };
+  extension_pending: "延期待批", photo_reused: "照片重复使用", exif_mismatch: "照片定位与现场不符",
+  photo_not_fresh: "照片非现场即时拍摄", escalated: "督办" };
+
+// Flags a reviewer should see in a list: the evidence is in doubt.
+const REVIEW_FLAGS = ["photo_not_fresh", "exif_mismatch", "photo_reused", "gps_far_from_point", "late_entry"];
+
+/** The review flags of a finding as small tags, in Chinese. */
+export function flagTags(f) {
+  return (f.flags || []).filter((x) => REVIEW_FLAGS.includes(x))
+    .map((x) => h("span", { class: "tag warn flag", dataset: { flag: x } }, FLAG_LABELS[x]));
+}
 
 /** 待答复 · 逾期 — overdue is a flag beside the status, never a status. */
 export function statusBadge(f) {

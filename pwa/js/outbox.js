@@ -441,3 +441,23 @@ export async function photoRefused(store, photoId, state, message) {
     await t.putRecord({ ...rec, state, errors: { ...(rec.errors ?? {}), [path]: message }, updated_at: nowIso() });
   });
 }
+
+/**
+ * 重拍: another photo for a slot whose photo the server refused after accepting its record.
+ * The record is frozen on the server and names the photo's id, so the new bytes go under that
+ * same id; the record is queued again and sync uploads them.
+ * @param {Store} store
+ * @param {string} recordId
+ * @param {string} photoId
+ * @param {object} shot  a processed photo (camera.js), with bytes
+ * @returns {Promise<StoredRecord>} the record as queued
+ */
+export async function retakePhoto(store, recordId, photoId, shot) {
+  const rec = await store.getRecord(recordId);
+  if (!rec) throw new StateError("记录不存在");
+  const meta = (await store.photosOf(recordId, { bytes: false })).find((p) => p.id === photoId);
+  if (!meta || meta.state !== "rejected") throw new StateError("这张照片没有被拒收，无需重拍");
+  const { pruned_at: _pruned, ...kept } = meta;
+  await updateDraft(store, recordId, rec.body, [{ ...kept, ...shot, id: photoId, error: null }]);
+  return queue(store, recordId);
+}

@@ -83,3 +83,24 @@ export const TYPE_NAMES = {
   street: "背街小巷", compound: "居民小区", toilet: "公共厕所", market: "农贸市场",
   school: "学校周边", practice_station: "新时代文明实践站", main_road: "主次干道",
 };
+
+const filling = new WeakMap();
+
+/** Wait for the next frame to be drawn, then for a fresh task. */
+export const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+
+/**
+ * Fill a list a screenful first, the rest over the next frames: a long list laid out at once is
+ * a long task, and the phone does not answer a tap meanwhile. A newer fill of the same element wins.
+ * @param {Element} el @param {Node[]} nodes @param {number} [first] @param {number} [size]
+ */
+export async function fillInChunks(el, nodes, first = 10, size = 12) {
+  const token = {};
+  filling.set(el, token);
+  el.replaceChildren(...nodes.slice(0, first));
+  for (let i = first; i < nodes.length; i += size) {
+    await nextFrame();
+    if (filling.get(el) !== token) return;
+    el.append(...nodes.slice(i, i + size));
+  }
+}

@@ -25,6 +25,10 @@ class Photo(db.Model):
     exif_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     exif_lat: Mapped[float | None]
     exif_lon: Mapped[float | None]
+    # The exif_* columns hold the original file's capture time and GPS: read from the uploaded
+    # bytes, or, when the phone resized the photo, as it reported them (X-Original-* headers).
+    # original_checked: the phone read the original, so a missing capture time is a finding.
+    original_checked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     uploaded_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     # A 64-bit difference hash of the picture (16 hex digits), None for a picture too flat to
     # tell apart: near-identical re-encodings of one photo share (almost) the same hash.

@@ -1,24 +1,44 @@
 """Flags raised by evidence photos: reused elsewhere, or EXIF that disagrees with the record."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from ..extensions import db
 from ..models import Finding, FindingPhoto, Photo
 from .assignment import distance_m
 
-EXIF_MAX_MINUTES = 30
-EXIF_MAX_METRES = 300
+PHOTO_FRESH_MIN = 30  # defaults; PHOTO_FRESH_MIN and EXIF_FAR_M in the configuration win
+EXIF_FAR_M = 300
+CLOCK_SKEW = timedelta(minutes=10)
 
 
-def _exif_disagrees(photo: Photo, finding: Finding) -> bool:
-    """Tell whether a before-photo's EXIF time or GPS contradicts the finding."""
-    if photo.exif_taken_at and abs(photo.exif_taken_at - finding.found_at) > timedelta(
-            minutes=EXIF_MAX_MINUTES):
+def _limits() -> tuple[float, float]:
+    """(minutes, metres) in force."""
+    cfg = current_app.config if has_app_context() else {}
+    return float(cfg.get("PHOTO_FRESH_MIN", PHOTO_FRESH_MIN)), float(cfg.get("EXIF_FAR_M", EXIF_FAR_M))
+
+
+def not_fresh(photo: Photo, started_at: datetime, fresh_min: float = PHOTO_FRESH_MIN) -> bool:
+    """photo_not_fresh: the original was taken more than fresh_min minutes before the record's
+    start, or has no capture time the phone could read, or claims one after its own upload."""
+    taken = photo.exif_taken_at
+    if taken is None:
+        return bool(photo.original_checked)
+    if photo.received_at is not None and taken > photo.received_at + CLOCK_SKEW:
+        return True  # year 9999: no capture time to believe
+    return taken < started_at - timedelta(minutes=fresh_min)
+
+
+def exif_far(photo: Photo, lat: float | None, lon: float | None, far_m: float = EXIF_FAR_M) -> bool:
+    """exif_mismatch: the original's GPS is more than far_m from the record, or impossible."""
+    if photo.exif_lat is None or photo.exif_lon is None:
+        return False
+    if not (-90 <= photo.exif_lat <= 90 and -180 <= photo.exif_lon <= 180):
         return True
-    if photo.exif_lat is not None and finding.lat is not None:
-        return distance_m(photo.exif_lat, photo.exif_lon, finding.lat, finding.lon) > EXIF_MAX_METRES
-    return False
+    if lat is None or lon is None:
+        return False
+    return distance_m(photo.exif_lat, photo.exif_lon, lat, lon) > far_m
 
 
 NEAR_BITS = 6  # dHash bits two uploads of one picture may differ by (re-encoding, resizing)
@@ -47,7 +67,7 @@ def _reused(link: tuple, photo: Photo, others: list[tuple]) -> bool:
 
 
 def refresh_photo_flags(findings: list[Finding]) -> None:
-    """Recompute photo_reused and exif_mismatch for findings whose photos are present."""
+    """Add photo_reused, photo_not_fresh and exif_mismatch to findings whose photos are present."""
     ids = [f.id for f in findings]
     if not ids:
         return
@@ -70,12 +90,15 @@ def refresh_photo_flags(findings: list[Finding]) -> None:
         .join(Finding, Finding.id == FindingPhoto.finding_id)
         .where(sa.or_(Photo.sha256.in_(hashes), sa.and_(near_scope, Photo.phash.is_not(None))))).all()
     others = [((fid, stage, insp), photo) for fid, stage, insp, photo in candidates]
+    fresh_min, far_m = _limits()
     for fid, stage, photo in rows:
         f = by_id[fid]
         flags = set(f.flags or [])
         if _reused((fid, stage, f.inspection_id), photo, others):
             flags.add("photo_reused")
-        if stage == "before" and _exif_disagrees(photo, f):
+        if stage == "before" and not_fresh(photo, f.found_at, fresh_min):
+            flags.add("photo_not_fresh")
+        if stage == "before" and exif_far(photo, f.lat, f.lon, far_m):
             flags.add("exif_mismatch")
         if flags != set(f.flags or []):
             f.flags = sorted(flags)

@@ -1,6 +1,7 @@
 """Receiving and serving evidence photos: validation, storage, derived copies."""
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -48,6 +49,60 @@ def _header_meta(headers) -> dict:
     return out
 
 
+ORIGINAL_HEADERS = ("X-Original-Taken-At", "X-Original-Lat", "X-Original-Lon")
+
+
+def _bad_header(name: str, message: str) -> ApiError:
+    """A 400 naming the header."""
+    return ApiError(400, "bad_header", f"{name} {message}", {name: message})
+
+
+def _original_time(raw: str) -> datetime | None:
+    """The original's capture time as sent; any past (or absurd) time is kept for the flags.
+
+    A time no database can hold (year 1, a year-9999 offset past midnight) counts as none."""
+    if len(raw) > 40:
+        raise _bad_header("X-Original-Taken-At", "须为带时区的 ISO 8601 时间或 none")
+    try:
+        dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad_header("X-Original-Taken-At", "须为带时区的 ISO 8601 时间或 none") from None
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise _bad_header("X-Original-Taken-At", "须带时区")
+    try:
+        return dt.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _original_meta(headers) -> dict | None:
+    """X-Original-Taken-At/-Lat/-Lon: the original file's EXIF as the phone read it before
+    resizing (its re-encoded JPEG carries none). None when the client sent none of them.
+
+    `X-Original-Taken-At: none` says the original has no capture time. Absurd values (year
+    1900 or 9999, latitude 95) are accepted and kept: they raise flags, not errors. Only a
+    value that is not a time or not a number is a 400."""
+    if not any(headers.get(name) for name in ORIGINAL_HEADERS):
+        return None
+    out: dict = {"taken_at": None, "lat": None, "lon": None}
+    raw = (headers.get("X-Original-Taken-At") or "").strip()
+    if raw and raw.lower() != "none":
+        out["taken_at"] = _original_time(raw)
+    for name, key in (("X-Original-Lat", "lat"), ("X-Original-Lon", "lon")):
+        if headers.get(name):
+            try:
+                value = float(headers[name])
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise _bad_header(name, "须为数字")
+            out[key] = value
+    if (out["lat"] is None) != (out["lon"] is None):
+        missing = "X-Original-Lon" if out["lon"] is None else "X-Original-Lat"
+        raise _bad_header(missing, "须与另一坐标同时提供")
+    return out
+
+
 def store(photo_id: str, data: bytes, content_type: str | None, headers, user: User,
           storage: Storage, limits: Limits, now: datetime) -> tuple[Photo, bool]:
     """Store an upload under the client's id; return (photo, created). Raise on bad input."""
@@ -60,6 +115,7 @@ def store(photo_id: str, data: bytes, content_type: str | None, headers, user: U
     if existing is not None:
         return _same_or_conflict(existing, digest), False
     meta = _header_meta(headers)
+    original = _original_meta(headers)
     try:
         info = inspect_image(data, content_type, max_bytes=limits.max_bytes,
                              max_pixels=limits.max_pixels)
@@ -73,8 +129,8 @@ def store(photo_id: str, data: bytes, content_type: str | None, headers, user: U
                   taken_at=meta["taken_at"] or info.exif_taken_at,
                   lat=meta["lat"] if meta["lat"] is not None else info.exif_lat,
                   lon=meta["lon"] if meta["lon"] is not None else info.exif_lon,
-                  accuracy_m=meta["accuracy_m"], exif_taken_at=info.exif_taken_at,
-                  exif_lat=info.exif_lat, exif_lon=info.exif_lon,
+                  accuracy_m=meta["accuracy_m"],
+                  **_exif_columns(info, original),
                   uploaded_by=user.id, received_at=now, phash=perceptual_hash(thumb))
     try:
         with db.session.begin_nested():
@@ -84,6 +140,15 @@ def store(photo_id: str, data: bytes, content_type: str | None, headers, user: U
         return _same_or_conflict(twin, digest), False
     refresh_photo_flags(findings_using_photo(photo_id))
     return photo, True
+
+
+def _exif_columns(info, original: dict | None) -> dict:
+    """The original's capture time and GPS: as the phone reported them, else the upload's EXIF."""
+    if original is None:
+        return {"exif_taken_at": info.exif_taken_at, "exif_lat": info.exif_lat,
+                "exif_lon": info.exif_lon, "original_checked": False}
+    return {"exif_taken_at": original["taken_at"], "exif_lat": original["lat"],
+            "exif_lon": original["lon"], "original_checked": True}
 
 
 def _same_or_conflict(existing: Photo, digest: str) -> Photo:

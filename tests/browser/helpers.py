@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from server.extensions import db
 from server.models import Finding, Inspection, Photo
+from server.timeutil import to_local, utcnow
 from tests.helpers.images import make_jpeg
 
 # Screenshots a person looks at before calling a screen done (not compared automatically).
@@ -15,9 +16,10 @@ SHOTS.mkdir(parents=True, exist_ok=True)
 
 
 def jpeg_file(tmp_path: Path, name: str = "scene.jpg", size=(3000, 2000), color=(90, 120, 60)) -> str:
-    """A real JPEG on disk, as the camera input would hand it over."""
+    """A real JPEG on disk, as the camera input would hand it over: taken now (the pinned
+    clock, in the camera's local time), so the phone takes it without asking."""
     path = tmp_path / name
-    path.write_bytes(make_jpeg(*size, color=color))
+    path.write_bytes(make_jpeg(*size, color=color, taken_at=to_local(utcnow())))
     return str(path)
 
 
@@ -55,6 +57,16 @@ def sign_in(page, username: str = "inspector", password: str = "pw"):
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_selector("#route-list li")
+
+
+def sign_in_desk(page, username: str):
+    """Sign in at a desk and wait for the role's home screen (its tabs)."""
+    page.goto("/")
+    page.wait_for_selector("#username")
+    page.fill("#username", username)
+    page.fill("#password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".tabs a")
 
 
 def record_inspection(page, photo_path: str, note: str = "路面有积水坑洼", point_index: int = 0,

@@ -85,6 +85,8 @@ def test_points_show_without_map_tiles(app, phone):
     app.config["TILE_URL"] = "http://127.0.0.2:9/{z}/{x}/{y}.png"  # nothing listens there
     page = controlled_page(phone)
     sign_in(page)
+    assert page.is_hidden("#map")  # drawn only when asked: Leaflet is the screen's heaviest start-up work
+    page.click("#show-map")
     page.wait_for_selector("#map path.leaflet-interactive")
     assert page.locator("#map path.leaflet-interactive").count() >= 40
 
@@ -121,7 +123,10 @@ def test_a_sideways_camera_photo_is_stored_upright_and_resized(phone, tmp_path):
     page = controlled_page(phone)
     sign_in(page)
     path = tmp_path / "sideways.jpg"
-    path.write_bytes(make_jpeg(3200, 1800, orientation=6))  # sensor landscape, EXIF says turn 90°
+    from server.timeutil import to_local, utcnow
+
+    # sensor landscape, EXIF says turn 90°; taken now, as a camera capture is
+    path.write_bytes(make_jpeg(3200, 1800, orientation=6, taken_at=to_local(utcnow())))
     record_inspection(page, str(path), submit=False)
     photo = page.evaluate("""async () => {
         const [rec] = await window.__cc.store.listRecords({});

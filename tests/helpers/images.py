@@ -113,3 +113,31 @@ def png_header_only(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
     idat = zlib.compress(b"\x00" * 64)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+# The transpose that undoes each EXIF orientation's turn (Pillow's exif_transpose applies the
+# forward one): a photo stored this way and tagged k looks like the upright picture.
+_STORE_AS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+             4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+             6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_270}
+MARK = (220, 30, 30)  # the upright picture's top-left quadrant
+FIELD = (40, 150, 220)
+
+
+def make_camera_jpeg(width: int = 2000, height: int = 1200, *, orientation: int = 1,
+                     taken_at: datetime | None = None, gps: tuple[float, float] | None = None) -> bytes:
+    """A phone camera's JPEG: upright it is width×height with MARK in the top-left quadrant;
+    its pixels are stored turned as the sensor saw them, with the Orientation tag to undo it."""
+    img = _image(width, height, FIELD, MARK)
+    if orientation in _STORE_AS:
+        img = img.transpose(_STORE_AS[orientation])
+    out = BytesIO()
+    img.save(out, "JPEG", quality=85,
+             exif=build_exif(orientation=orientation, taken_at=taken_at, gps=gps))
+    return out.getvalue()
+
+
+def corrupt_exif(jpeg: bytes) -> bytes:
+    """The same JPEG with its EXIF block's first-IFD offset pointing outside the file."""
+    at = jpeg.index(b"Exif\x00\x00") + 6  # the TIFF header: byte order, 42, IFD0 offset
+    return jpeg[:at + 4] + b"\xff\xff\xff\xff" + jpeg[at + 8:]

@@ -1,6 +1,6 @@
 /** The problem ledger (问题台账): paged, sortable, filtered; the same filters go to the exports. */
 import { loadUnits, unitOptions } from "../units.js";
-import { statusBadge } from "../finding-view.js";
+import { flagTags, statusBadge } from "../finding-view.js";
 import { formatTime, h, render, toast, TYPE_NAMES } from "../ui.js";
 
 const COLUMNS = [["code", "问题编号"], ["found_at", "发现时间"], ["community_id", "责任单位"], [null, "点位"],
@@ -77,7 +77,7 @@ export async function show(ctx) {
       h("tbody", {}, ...page.items.map((x) => h("tr", { dataset: { finding: x.id } },
         h("td", {}, h("a", { href: `#/finding/${x.id}` }, x.code)), h("td", {}, formatTime(x.found_at)),
         h("td", {}, x.unit_name || x.community_name || "未派发"), h("td", {}, x.point_name || "未登记点位"),
-        h("td", {}, x.item_text), h("td", {}, statusBadge(x)), h("td", {}, x.reply_due || ""),
+        h("td", {}, x.item_text), h("td", {}, statusBadge(x), ...flagTags(x)), h("td", {}, x.reply_due || ""),
         h("td", {}, x.rectify_due || "")))))),
     h("div", { class: "actions" },
       h("button", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; show(ctx); } }, "上一页"),

@@ -2,8 +2,11 @@
 import { localDay } from "../clock.js";
 import { drawRouteMap } from "../map.js";
 import { loadReference, orderRoute, typeName } from "../refdata.js";
-import { distanceM, formatDistance, h, render } from "../ui.js";
+import { distanceM, fillInChunks, formatDistance, h, render } from "../ui.js";
 import { judgeAccuracy } from "../geo.js";
+
+/** The router starts following the position when this screen opens. */
+export const usesPosition = true;
 
 let mapHandle = null;
 let state = null;
@@ -33,7 +36,7 @@ function listItems(ctx) {
 
 function renderList(ctx) {
   const list = document.getElementById("route-list");
-  if (list) list.replaceChildren(...listItems(ctx));
+  if (list) fillInChunks(list, listItems(ctx));
   const gps = document.getElementById("gps-status");
   if (gps) {
     const fix = ctx.geo.best();
@@ -54,24 +57,43 @@ export async function show(ctx) {
     h("h1", {}, "今日路线"),
     ref.fresh ? null : h("p", { class: "muted" }, "离线：显示上次同步的点位"),
     h("div", { id: "gps-status", class: "gps" }, "正在定位…"),
-    h("div", { id: "map", role: "region", "aria-label": "点位地图" }),
+    ...mapToggle(ctx),
     h("div", { class: "card" },
       h("label", { for: "here-type" }, "此处（未登记点位）"), hereType,
       h("button", { class: "block", id: "inspect-here", type: "button",
         onclick: () => ctx.go(`#/inspect/here/${hereType.value}`) }, "在此处检查")),
     h("h2", {}, `点位（${state.points.length}）`),
-    h("ul", { class: "list", id: "route-list" }, ...listItems(ctx)),
+    h("ul", { class: "list", id: "route-list" }),
   );
-  renderList(ctx);
-  try {
-    mapHandle = await drawRouteMap(document.getElementById("map"), {
-      tileUrl: ctx.config.tile_url, attribution: ctx.config.tile_attribution,
-      points: state.points, visited: state.visited, onPick: (id) => ctx.go(`#/inspect/point/${id}`),
-    });
-    mapHandle.setPosition(ctx.geo.best());
-  } catch (err) {
-    document.getElementById("map").textContent = `地图不可用：${err.message}（点位列表仍可使用）`;
-  }
+  renderList(ctx); // the list is built once, not twice
+}
+
+/** The map costs Leaflet's start-up (the heaviest work on this screen): drawn only when asked. */
+function mapToggle(ctx) {
+  const box = h("div", { id: "map", role: "region", "aria-label": "点位地图", hidden: true });
+  const button = h("button", { type: "button", id: "show-map", class: "block", "aria-expanded": "false",
+    onclick: async () => {
+      if (mapHandle) {
+        const shown = box.hidden;
+        box.hidden = !shown;
+        button.setAttribute("aria-expanded", String(shown));
+        button.textContent = shown ? "收起地图" : "显示地图";
+        return;
+      }
+      box.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      button.textContent = "收起地图";
+      try {
+        mapHandle = await drawRouteMap(box, {
+          tileUrl: ctx.config.tile_url, attribution: ctx.config.tile_attribution,
+          points: state.points, visited: state.visited, onPick: (id) => ctx.go(`#/inspect/point/${id}`),
+        });
+        mapHandle.setPosition(ctx.geo.best());
+      } catch (err) {
+        box.textContent = `地图不可用：${err.message}（点位列表仍可使用）`;
+      }
+    } }, "显示地图");
+  return [button, box];
 }
 
 export function onPosition(fix) {

@@ -4,6 +4,9 @@ import { createDraft, queue } from "../outbox.js";
 import { loadTasks } from "../refdata.js";
 import { h, isoNow, render, toast } from "../ui.js";
 
+/** The router starts following the position when this screen opens. */
+export const usesPosition = true;
+
 let view = null;
 
 function photoOf(task, stage) {

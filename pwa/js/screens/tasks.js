@@ -2,6 +2,9 @@
 import { loadTasks } from "../refdata.js";
 import { distanceM, formatDistance, h, render } from "../ui.js";
 
+/** The router starts following the position when this screen opens. */
+export const usesPosition = true;
+
 export async function show(ctx) {
   const { tasks, fresh } = await loadTasks(ctx);
   // A task is done here once its verification is on its way or synced after this rectification;

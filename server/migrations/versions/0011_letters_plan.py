@@ -2,13 +2,13 @@
 series, prompt letters per unit and sweep (drafts until issued), overdue events, instructions.
 
 Revision ID: 0011_letters_plan
-Revises: 0008_severity
+Revises: 0009_photo_evidence
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_letters_plan"
-down_revision = "0008_severity"
+down_revision = "0009_photo_evidence"
 branch_labels = None
 depends_on = None
 
