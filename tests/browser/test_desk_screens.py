@@ -1,0 +1,173 @@
+"""The desk screens a supervisor trusts (issue 12, point 7): map colours and legend, clusters that
+show their mix, a mini-map for an unplaced finding, destructive actions that look different and
+ask first, whole photos, dates that never wrap, the sync button and the unit's tab label."""
+from tests.browser.helpers import SHOTS, wait_for
+from tests.browser.test_web_roles import sign_in_desk
+from tests.helpers.flow import finding_in
+
+ASSIGNED = "rgb(179, 89, 0)"  # 待答复
+RECTIFIED = "rgb(10, 127, 90)"  # 待复查
+RED = "rgb(208, 0, 0)"
+
+
+def zoom_to(page, lat, lon, zoom=18):
+    """Centre the supervision map on a place and wait for the markers to be redrawn."""
+    wait_for(page, "!!window.__supervisionMap")
+    page.evaluate(f"""() => new Promise((resolve) => {{ const map = window.__supervisionMap;
+        map.once('moveend', () => setTimeout(resolve, 600)); map.setView([{lat}, {lon}], {zoom}); }})""")
+
+
+def test_an_overdue_marker_keeps_its_status_colour_with_a_red_ring_and_the_map_has_a_legend(
+        app, auth, desk, clock):
+    fid = finding_in(app, auth, "assigned", community="hongsheng")
+    clock.set("2026-12-09T10:00:00+08:00")
+    f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
+    assert f["overdue"]
+    for width, height in ((1280, 900), (360, 740)):
+        ctx = desk(width, height)
+        page = ctx.new_page()
+        sign_in_desk(page, "supervisor")
+        page.goto("/#/s/map")
+        zoom_to(page, f["lat"], f["lon"])
+        dot = page.wait_for_selector(f".marker-dot[data-finding='{fid}']")
+        style = dot.evaluate("(el) => { const s = getComputedStyle(el); return [s.backgroundColor, s.borderTopColor]; }")
+        assert style == [ASSIGNED, RED]  # the status is the fill, overdue the ring
+        legend = page.inner_text("#map-legend")
+        for label in ("待派发", "待答复", "整改中", "待复查", "逾期"):
+            assert label in legend
+        swatch = page.eval_on_selector("#map-legend [data-status=assigned] .swatch",
+                                       "(el) => getComputedStyle(el).backgroundColor")
+        assert swatch == ASSIGNED
+        assert page.locator("#map-legend").is_visible()
+        page.screenshot(path=str(SHOTS / f"desk-map-legend-{width}.png"))
+        ctx.close()
+
+
+def test_a_cluster_shows_the_mix_of_its_statuses_not_red_for_any_overdue(app, auth, desk, clock):
+    late = finding_in(app, auth, "assigned", community="yangguang")
+    finding_in(app, auth, "rectified", community="yangguang")  # at the same demo point
+    clock.set("2026-12-09T10:00:00+08:00")
+    f = auth.get("supervisor", f"/api/v1/findings/{late}").json
+    ctx = desk()
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto("/#/s/map")
+    zoom_to(page, f["lat"], f["lon"], 17)
+    cluster = page.wait_for_selector(".cluster-dot")
+    assert cluster.get_attribute("data-mix") == "assigned:1,rectified:1"
+    ring = cluster.evaluate("(el) => getComputedStyle(el).backgroundImage")
+    assert "conic-gradient" in ring and ASSIGNED in ring and RECTIFIED in ring
+    assert page.inner_text(".cluster-dot .count") == "2"
+    assert page.inner_text(".cluster-dot .late-count") == "1"  # overdue is a count, not the colour
+    page.screenshot(path=str(SHOTS / "desk-map-cluster.png"))
+    ctx.close()
+
+
+def test_an_unassigned_finding_shows_a_mini_map_of_where_it_was_found(app, auth, desk, clock):
+    fid = finding_in(app, auth, "unassigned")
+    for width in (1280, 360):
+        ctx = desk(width, 800)
+        page = ctx.new_page()
+        sign_in_desk(page, "supervisor")
+        page.goto(f"/#/finding/{fid}")
+        page.wait_for_selector("#assign-form")
+        page.wait_for_selector(".minimap.leaflet-container[data-ready] .finding-pin")
+        assert page.locator(".minimap path.leaflet-interactive").count() >= 4  # the communities' boundaries
+        box = page.locator(".minimap").bounding_box()
+        assert box["height"] >= 160 and box["width"] >= 280
+        page.screenshot(path=str(SHOTS / f"desk-minimap-{width}.png"), full_page=True)
+        ctx.close()
+
+
+def test_destructive_actions_look_different_and_ask_before_they_act(app, auth, desk, clock):
+    fid = finding_in(app, auth, "rectified", community="aihua")
+    for width in (1280, 360):
+        ctx = desk(width, 900)
+        page = ctx.new_page()
+        sign_in_desk(page, "supervisor")
+        page.goto(f"/#/finding/{fid}")
+        page.wait_for_selector("#verify-form")
+        colour = "(el) => getComputedStyle(el).backgroundColor"
+        verify = page.eval_on_selector("#verify-form button[type=submit]", colour)
+        reject = page.eval_on_selector("#reject-form button[type=submit]", colour)
+        void = page.eval_on_selector("#void-form button[type=submit]", colour)
+        assert verify != reject and verify != void
+        page.screenshot(path=str(SHOTS / f"desk-actions-{width}.png"), full_page=True)
+        ctx.close()
+    ctx = desk()
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto(f"/#/finding/{fid}")
+    page.wait_for_selector("#void-form")
+    page.fill("#void-form [name=reason]", "重复录入")
+    page.click("#void-form button[type=submit]")
+    page.wait_for_selector("dialog#confirm[open]")
+    assert "作废" in page.inner_text("dialog#confirm")
+    page.screenshot(path=str(SHOTS / "desk-confirm-void.png"))
+    page.click("dialog#confirm [data-answer=no]")
+    wait_for(page, "!document.querySelector('dialog#confirm[open]')")
+    assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "rectified"
+    page.fill("#reject-form [name=note]", "仍有垃圾")
+    page.click("#reject-form button[type=submit]")
+    page.wait_for_selector("dialog#confirm[open]")
+    page.click("dialog#confirm [data-answer=yes]")
+    page.wait_for_selector("[data-status=replied]")
+    assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["status"] == "replied"
+    ctx.close()
+
+
+def test_photos_show_whole_on_a_desk_and_open_large(app, auth, desk, clock):
+    fid = finding_in(app, auth, "rectified", community="aihua")
+    ctx = desk()
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto(f"/#/finding/{fid}")
+    page.wait_for_selector(".pair img")
+    wait_for(page, "[...document.querySelectorAll('.pair img')].every((i) => i.complete && i.naturalWidth)")
+    sizes = page.eval_on_selector_all(".pair img", """(imgs) => imgs.map((i) => {
+        const r = i.getBoundingClientRect(); return [r.width, r.height, i.naturalWidth, i.naturalHeight,
+        getComputedStyle(i).objectFit]; })""")
+    for w, h, nw, nh, fit in sizes:
+        assert h > 120 and fit != "cover"
+        assert abs(w / h - nw / nh) < 0.05  # the whole picture, not a strip of it
+    page.click(".pair img")
+    page.wait_for_selector("dialog#lightbox[open] img")
+    page.screenshot(path=str(SHOTS / "desk-lightbox.png"))
+    page.keyboard.press("Escape")
+    wait_for(page, "!document.querySelector('dialog#lightbox[open]')")
+    ctx.close()
+
+
+def test_ledger_dates_never_wrap_and_the_source_shows(app, auth, desk, clock):
+    finding_in(app, auth, "assigned", community="aihua")
+    for width in (360, 1280):
+        ctx = desk(width, 800)
+        page = ctx.new_page()
+        sign_in_desk(page, "supervisor")
+        page.goto("/#/s/ledger")
+        page.wait_for_selector("#ledger tbody tr")
+        lines = page.eval_on_selector_all("#ledger tbody td.date", """(cells) => cells.map((c) => {
+            const r = document.createRange(); r.selectNodeContents(c);
+            return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; })""")
+        assert lines and all(n == 1 for n in lines)
+        headers = page.eval_on_selector_all("#ledger thead th", "(t) => t.map((x) => x.textContent)")
+        assert any("来源" in x for x in headers)
+        assert "日常督查" in page.inner_text("#ledger tbody")
+        page.screenshot(path=str(SHOTS / f"desk-ledger-{width}.png"), full_page=True)
+        ctx.close()
+
+
+def test_only_roles_with_an_outbox_see_the_sync_button_and_units_read_their_own_label(app, auth, desk, clock):
+    seen = {}
+    for username in ("leader", "admin", "supervisor", "zhuanban", "yongsheng"):
+        ctx = desk(360, 740)
+        page = ctx.new_page()
+        sign_in_desk(page, username)
+        page.wait_for_load_state("networkidle")
+        seen[username] = (page.locator("#sync-button").is_visible(), page.inner_text(".tabs a >> nth=0"))
+        if username == "zhuanban":
+            page.screenshot(path=str(SHOTS / "desk-unit-tabs-360.png"))
+        ctx.close()
+    assert seen["leader"][0] is False and seen["admin"][0] is False
+    assert seen["supervisor"][0] is True and seen["yongsheng"][0] is True
+    assert seen["zhuanban"][1] == "本单位问题" and seen["yongsheng"][1] == "本社区问题"
