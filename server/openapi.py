@@ -24,6 +24,7 @@ SCHEMAS = {
     "api.checklists": (None, "checklists_response"),
     "api.list_findings": (None, "findings_page"),
     "api.get_finding": (None, "finding"),
+    "api.create_finding": ("finding_create_request", "finding"),
     "api.act_on_finding": ("finding_action_request", "finding"),
     "api.put_photo": (None, "photo_upload_response"),
     "api.due": (None, "calendar_due_response"),
@@ -89,7 +90,7 @@ SUCCESS = {"api.create_unit": ("201",), "api.create_user": ("201",), "api.create
            "api.create_location_type": ("201",), "api.create_item": ("201",),
            "api.create_export": ("202",), "api.put_photo": ("201", "200"),
            "api.change_password": ("204",), "api.create_submission": ("201",),
-           "api.create_duty_list": ("201",)}
+           "api.create_duty_list": ("201",), "api.create_finding": ("201",)}
 # Answers that are not JSON: files, photos, pages.
 MEDIA = {"api.ledger_csv": "text/csv", "api.ledger_xlsx": XLSX_MEDIA, "api.points_template": XLSX_MEDIA,
          "api.points_export": XLSX_MEDIA, "api.get_photo": "image/jpeg", "api.download_export": "application/octet-stream",

@@ -8,6 +8,10 @@ from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
 STATUSES = ("unassigned", "assigned", "returned", "replied", "rectified", "closed", "void")
+# 问题来源, the work plan's five: the phone records the first two, a supervisor the rest at the desk.
+SOURCES = {"routine": "日常督查", "covert": "暗访", "thematic": "专题督查", "assigned": "上级交办",
+           "public": "群众反映"}
+DESK_SOURCES = ("thematic", "assigned", "public")
 OPEN_STATUSES = ("unassigned", "assigned", "returned", "replied", "rectified")
 
 
@@ -37,6 +41,8 @@ class Finding(db.Model):
     lon: Mapped[float | None]
     description: Mapped[str] = mapped_column(sa.Text, default="")
     covert: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(sa.String(16), default="routine", server_default="routine")
+    address: Mapped[str | None] = mapped_column(sa.String(200))  # a place no point names (desk entries)
     status: Mapped[str] = mapped_column(sa.String(16))
     found_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -38,6 +38,8 @@ EVENT_ACTIONS = ("create", "assign", "return", "deny_return", "reply", "rectify"
                  "reject", "void", "set_deadline", "approve_extension")
 DETAIL_ACTIONS = ("assign", "set_deadline", "approve_extension")  # whose data the reports read
 MAX_STALE_DAYS = 3650
+# Sources that are a visit to the place (日常督查, 暗访, 专题督查); 上级交办 and 群众反映 are not.
+VISIT_SOURCES = ("routine", "covert", "thematic")
 
 
 # --------------------------------------------------------------------------- query string
@@ -205,7 +207,8 @@ def load_week_coverage(begins: datetime, cutoff: datetime,
             Point.active.is_(True)).group_by(Point.community_id)):
         if cid in per:
             per[cid]["points_total"] = n
-    in_period = sa.and_(Inspection.started_at >= begins, Inspection.started_at < cutoff)
+    in_period = sa.and_(Inspection.started_at >= begins, Inspection.started_at < cutoff,
+                        Inspection.source.in_(VISIT_SOURCES))
     for cid, n, distinct in db.session.execute(
             sa.select(Point.community_id, sa.func.count(Inspection.id),
                       sa.func.count(sa.distinct(Inspection.point_id)))
@@ -324,11 +327,13 @@ def build_coverage(user, args, now: datetime | None = None) -> dict:
     start, end = R.local_midnight(day), R.local_midnight(day + timedelta(days=1))
     last = dict(db.session.execute(
         sa.select(Inspection.point_id, sa.func.max(Inspection.started_at))
-        .where(Inspection.started_at < end, Inspection.point_id.is_not(None))
+        .where(Inspection.started_at < end, Inspection.point_id.is_not(None),
+               Inspection.source.in_(VISIT_SOURCES))
         .group_by(Inspection.point_id)).all())
     counts = dict(db.session.execute(
         sa.select(Inspection.point_id, sa.func.count())
-        .where(Inspection.started_at >= start, Inspection.started_at < end)
+        .where(Inspection.started_at >= start, Inspection.started_at < end,
+               Inspection.source.in_(VISIT_SOURCES))
         .group_by(Inspection.point_id)).all())
     unregistered = 0 if own is not None else counts.pop(None, 0)
     counts.pop(None, None)
