@@ -22,6 +22,7 @@ const ROUTES = [
   [/^#\/finding\/([\w-]+)$/, "finding"],
   [/^#\/s\/map$/, "supervise-map"],
   [/^#\/s\/queue$/, "supervise-queue"],
+  [/^#\/s\/record$/, "supervise-record"],
   [/^#\/s\/ledger$/, "ledger"],
   [/^#\/s\/reports$/, "reports"],
   [/^#\/l\/home$/, "leader"],

@@ -171,3 +171,63 @@ def test_only_roles_with_an_outbox_see_the_sync_button_and_units_read_their_own_
     assert seen["leader"][0] is False and seen["admin"][0] is False
     assert seen["supervisor"][0] is True and seen["yongsheng"][0] is True
     assert seen["zhuanban"][1] == "本单位问题" and seen["yongsheng"][1] == "本社区问题"
+
+
+def test_a_supervisor_records_a_public_report_at_the_desk_by_a_pin_on_the_map(app, auth, desk, clock, tmp_path):
+    from tests.browser.helpers import jpeg_file
+    from tests.helpers.records import demo_point
+
+    inside = demo_point(app, "street", "yongsheng")
+    ctx = desk()
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.wait_for_selector("#record-link")
+    page.click("#record-link")
+    page.wait_for_selector("#r-map.leaflet-container")
+    page.select_option("#r-source", "public")
+    # Drop the pin next to a point of 永胜 (inside its boundary).
+    xy = page.evaluate(f"""() => {{ const el = document.getElementById('r-map'); const r = el.getBoundingClientRect();
+        return [r.left + r.width / 2, r.top + r.height / 2]; }}""")
+    page.evaluate(f"""() => new Promise((resolve) => {{ const m = document.querySelector('#r-map');
+        const map = window.__recordMap; map.once('moveend', () => resolve()); map.setView([{inside.lat + 0.0003}, {inside.lon + 0.0003}], 18); }})""")
+    page.mouse.click(xy[0] + 3, xy[1] + 3)
+    wait_for(page, "document.getElementById('r-where').textContent.startsWith('地图标注')")
+    page.fill("#r-address", "建设街东段 12 号门前")
+    page.fill("#r-text", "井盖缺失，存在安全隐患")
+    page.fill("#r-note", "市民来电反映")
+    page.set_input_files("#record-form input[type=file]", jpeg_file(tmp_path, "citizen.jpg"))
+    page.wait_for_selector("#r-photos img")
+    page.screenshot(path=str(SHOTS / "desk-record-1280.png"), full_page=True)
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#finding-panel [data-status=assigned]")
+    text = page.inner_text("#finding-panel")
+    assert "群众反映" in text and "井盖缺失" in text and "建设街东段 12 号门前" in text
+    fid = page.get_attribute("#finding-panel [data-finding]", "data-finding")
+    f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
+    assert (f["source_code"], f["unit_name"], len(f["photos"])) == ("public", "永胜社区", 1)
+    ctx.close()
+
+
+def test_at_phone_width_a_desk_entry_at_a_registered_point_names_its_unit(app, auth, desk, clock):
+    from tests.helpers.records import demo_point
+
+    point = demo_point(app, "street", "hongsheng")
+    team = [u for u in auth.get("supervisor", "/api/v1/units").json["items"] if u["kind"] == "task_force"][0]
+    ctx = desk(360, 740)
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto("/#/s/record")
+    page.wait_for_selector("#r-map.leaflet-container")
+    page.select_option("#r-source", "assigned")
+    page.select_option("#r-point", str(point.id))
+    assert page.is_disabled("#r-type")
+    page.select_option("#r-item", index=1)
+    page.select_option("#r-unit", str(team["id"]))
+    page.screenshot(path=str(SHOTS / "desk-record-360.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= 360")
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#finding-panel [data-status=assigned]")
+    fid = page.get_attribute("#finding-panel [data-finding]", "data-finding")
+    f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
+    assert (f["source"], f["point_id"], f["unit_id"], f["assignment"]["method"]) == ("上级交办", point.id, team["id"], "manual")
+    ctx.close()

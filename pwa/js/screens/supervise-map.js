@@ -156,7 +156,8 @@ export async function show(ctx) {
     loadUnits(ctx), ctx.api.get("/api/v1/location-types").then((t) => t.items.filter((x) => x.active))]);
   state = { ctx, filters: {}, seq: 0 };
   render(
-    h("h1", {}, "问题地图"),
+    h("div", { class: "toolbar" }, h("h1", {}, "问题地图"),
+      h("a", { class: "button", href: "#/s/record", id: "record-link" }, "＋ 录入问题")),
     filterBar(ctx, checklists, units, types),
     h("p", { class: "muted", id: "map-meta" }),
     legend(),
