@@ -35,6 +35,8 @@ SCHEMAS = {
     "api.report_weekly": (None, "report_weekly"),
     "api.report_monthly": (None, "report_monthly"),
     "api.report_coverage": (None, "report_coverage"),
+    "api.publish_bulletin": ("bulletin_publish_request", "bulletin"),
+    "api.list_bulletins": (None, "bulletins_page"),
     "api.get_export": (None, "export_job"),
     "api.get_letter": (None, "letter"),
     "api.change_password": ("password_change_request", None),
@@ -90,7 +92,8 @@ SUCCESS = {"api.create_unit": ("201",), "api.create_user": ("201",), "api.create
            "api.create_location_type": ("201",), "api.create_item": ("201",),
            "api.create_export": ("202",), "api.put_photo": ("201", "200"),
            "api.change_password": ("204",), "api.create_submission": ("201",),
-           "api.create_duty_list": ("201",), "api.create_finding": ("201",)}
+           "api.create_duty_list": ("201",), "api.create_finding": ("201",),
+           "api.publish_bulletin": ("201", "200")}
 # Answers that are not JSON: files, photos, pages.
 MEDIA = {"api.ledger_csv": "text/csv", "api.ledger_xlsx": XLSX_MEDIA, "api.points_template": XLSX_MEDIA,
          "api.points_export": XLSX_MEDIA, "api.get_photo": "image/jpeg", "api.download_export": "application/octet-stream",

@@ -1,4 +1,4 @@
-"""POST /findings: a problem a supervisor records at the desk (专题督查, 上级交办, 群众反映)."""
+"""Desk input: a problem a supervisor records (POST /findings) and a bulletin published (POST /bulletins)."""
 from datetime import timedelta
 
 from marshmallow import ValidationError, validates_schema
@@ -40,3 +40,9 @@ class DeskFindingCreate(ContractSchema):
             raise ValidationError("未选择点位时须选择点位类型", "location_type")
         if not data.get("item_code") and not data.get("text", "").strip():
             raise ValidationError("请选择测评条目或填写问题", "item_code")
+
+
+class BulletinPublish(ContractSchema):
+    """POST /bulletins: the week whose bulletin is published."""
+
+    week = StrictString(required=True, validate=length(1, 8))

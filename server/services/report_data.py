@@ -29,7 +29,9 @@ from ..models import Community, Finding, FindingEvent, FindingPhoto, Inspection,
 from ..models.findings import OPEN_STATUSES
 from ..timeutil import local_today, utcnow
 from . import reports as R
+from . import bulletin_issues
 from .reference import load_reference
+from .settings import current as current_settings
 
 ALL_COMMUNITIES = ("supervisor", "leader", "admin")
 REPORT_ROLES = ("community",) + ALL_COMMUNITIES  # the weekly and monthly reports
@@ -264,14 +266,21 @@ def build_weekly(user, args, now: datetime | None = None) -> dict:
         findings = load_findings(R.previous_period(period).start, cutoff,
                                  closed_from=period.begins)
         cal, rule = load_reference().calendar, scoring_rule()
+        others = load_other_units()
+        names = {uid: name for units in others.values() for uid, name in units}
         report = R.weekly_report(
             communities, findings, cal, period, now, rule,
             typical_limit=int(current_app.config.get("REPORT_TYPICAL_PHOTOS",
                                                      R.DEFAULT_TYPICAL_PHOTOS)),
-            coverage=load_week_coverage(period.begins, cutoff, communities))
-        per_kind = {kind: R.weekly_report(units, findings, cal, period, now, rule, 0)["communities"]
-                    for kind, units in load_other_units().items()}
-    return _scoped(with_units(report, per_kind), user)
+            coverage=load_week_coverage(period.begins, cutoff, communities), unit_names=names)
+        sections = [R.unit_section(kind, R.weekly_report(units, findings, cal, period, now, rule, 0,
+                                                         unit_names=names))
+                    for kind, units in others.items()]
+    report = with_units(report, {s["kind"]: s["rows"] for s in sections})
+    report["unit_sections"] = sections
+    report["issue"] = bulletin_issues.issue_of(period.label)
+    report["distribution"] = bulletin_issues.distribution(current_settings())
+    return _scoped(report, user)
 
 
 def build_monthly(user, args, now: datetime | None = None) -> dict:
