@@ -155,9 +155,10 @@ def load_findings(since: date, cutoff: datetime, closed_from: datetime | None = 
     closed_at = {}
     q = sa.select(Finding.id, Finding.code, Finding.community_id, _raw(Finding.reply_due),
                   _raw(Finding.rectify_due), Finding.item_code, Finding.point_id,
-                  Finding.location_type, _raw(Finding.closed_at)).where(relevant)
-    for fid, code, cid, reply_due, rectify_due, item_code, point_id, ltype, closed in \
-            db.session.execute(q):
+                  Finding.location_type, _raw(Finding.closed_at), Finding.source,
+                  Finding.item_text).where(relevant)
+    for fid, code, cid, reply_due, rectify_due, item_code, point_id, ltype, closed, source, \
+            text in db.session.execute(q):
         closed_at[fid] = closed
         item = ref.items.get(item_code)
         rows[fid] = R.FindingRow(
@@ -165,7 +166,8 @@ def load_findings(since: date, cutoff: datetime, closed_from: datetime | None = 
             rectify_due=_day(rectify_due),
             limit_days=item.limit_days if item else 5, events=[], point_id=point_id,
             point_name=point_names.get(point_id), item_code=item_code,
-            item_text=item.text if item else item_code, location_type=ltype)
+            item_text=text or (item.text if item else item_code), location_type=ltype,
+            source=source)
     if not rows:
         return []
     ids = sa.select(Finding.id).where(relevant)

@@ -111,3 +111,29 @@ def test_two_supervisors_publishing_at_once_get_one_number_between_them(app, aut
     assert publish(auth, "2026-W46").json["number"] == "2026年第2期"  # nothing skipped
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Bulletin)) == 2
+
+
+def test_the_printed_bulletin_carries_its_number_distribution_sections_and_pickers(app, auth, clock):
+    import re
+
+    push_finding(app, auth, "aihua")
+    push_finding(app, auth, "hongsheng")
+    clock.set("2026-11-30T09:00:00+08:00")
+    publish(auth, "2026-W48")
+    page = auth.get("supervisor", "/reports/weekly?week=2026-W48").get_data(as_text=True)
+    assert '<div class="issue" id="issue-number">2026年第1期</div>' in page
+    assert "主送：永胜社区、红升社区、爱华社区、阳光社区、" in page and "抄送：明桦街道创建全国文明城市工作领导小组。" in page
+    assert 'data-kind="task_force">专班工作情况（专班单独排名）' in page
+    assert '<input type="week" name="week" value="2026-W48"' in page
+    assert "倒数名单" in page and "按来源：日常督查 2 个" in page
+    # Section 1 reads by rank, the unranked last.
+    first = page.split("<h2>一、", 1)[1].split("</table>", 1)[0]
+    ranks = re.findall(r'<td class="num">(\d+|不参与排名)</td></tr>', first)
+    order = [0 if r == "不参与排名" else int(r) for r in ranks]
+    assert order == sorted(order, key=lambda r: (r == 0, r))
+    unpublished = auth.get("supervisor", "/reports/weekly?week=2026-W47").get_data(as_text=True)
+    assert "（未发布：发布后编期号）" in unpublished
+    monthly = auth.get("supervisor", "/reports/monthly?month=2026-11").get_data(as_text=True)
+    assert 'type="month" name="month" value="2026-11"' in monthly and 'href="/reports/monthly?month=2026-10"' in monthly
+    coverage = auth.get("supervisor", "/reports/coverage?date=2026-11-28").get_data(as_text=True)
+    assert 'type="date" name="date" value="2026-11-28"' in coverage

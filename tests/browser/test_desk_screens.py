@@ -231,3 +231,49 @@ def test_at_phone_width_a_desk_entry_at_a_registered_point_names_its_unit(app, a
     f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
     assert (f["source"], f["point_id"], f["unit_id"], f["assignment"]["method"]) == ("上级交办", point.id, team["id"], "manual")
     ctx.close()
+
+
+def test_reports_pick_a_week_last_month_and_a_day_read_by_rank_and_publish_a_numbered_bulletin(app, auth, desk, clock):
+    from tests.helpers.flow import act, ok, push_finding
+
+    app.config["REPORT_MIN_CASES"] = 1
+    for community in ("aihua", "hongsheng"):
+        push_finding(app, auth, community)
+    reworked = finding_in(app, auth, "rectified", community="yongsheng")  # 永胜 comes first by id…
+    ok(act(auth, "supervisor", reworked, "reject", note="仍未整改"))  # …and last by rank (返工)
+    clock.set("2026-12-01T09:00:00+08:00")
+    for width in (1280, 360):
+        ctx = desk(width, 900)
+        page = ctx.new_page()
+        sign_in_desk(page, "supervisor")
+        page.goto("/#/s/reports")
+        page.wait_for_selector("#weekly tbody tr")
+        assert page.input_value("#week") == "2026-W49" and page.is_disabled("#publish")  # a running week
+        page.fill("#week", "2026-W48")
+        wait_for(page, "document.querySelector('#print-weekly').getAttribute('href') === '/reports/weekly?week=2026-W48'")
+        ranks = page.eval_on_selector_all("#weekly tbody tr td:first-child", "(tds) => tds.map((t) => t.textContent)")
+        names = page.eval_on_selector_all("#weekly tbody tr td:nth-child(2)", "(tds) => tds.map((t) => t.textContent)")
+        assert ranks[:3] == ["1", "1", "3"] and names[2] == "永胜社区"  # by rank, not by id
+        assert page.locator("#weekly-task_force tbody tr").count() >= 1
+        if width == 1280:
+            page.click("#publish")
+            page.wait_for_selector("#issue.issue-line")
+            assert page.inner_text("#issue") == "已发布：2026年第1期"
+        else:
+            assert page.inner_text("#issue") == "已发布：2026年第1期"
+        page.click("#last-month")
+        wait_for(page, "document.querySelector('#month').value === '2026-11'")
+        assert page.locator("a[href='/reports/monthly?month=2026-11']").count() == 1
+        page.fill("#day", "2026-11-28")
+        wait_for(page, "!!document.querySelector(\"a[href='/reports/coverage?date=2026-11-28']\")")
+        assert page.input_value("#week") == "2026-W48" and page.input_value("#month") == "2026-11"
+        page.screenshot(path=str(SHOTS / f"desk-reports-{width}.png"), full_page=True)
+        if width == 360:
+            assert page.evaluate("document.documentElement.scrollWidth <= 360")
+        else:
+            page.goto("/reports/weekly?week=2026-W48")
+            page.wait_for_selector("#issue-number")
+            page.screenshot(path=str(SHOTS / "desk-bulletin-print.png"), full_page=True)
+        ctx.close()
+    printed = auth.get("supervisor", "/reports/weekly?week=2026-W48").get_data(as_text=True)
+    assert "2026年第1期" in printed

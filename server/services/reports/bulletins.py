@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from ..calendar import WorkCalendar
+from ...models.findings import SOURCES
 from ..lifecycle import STATUS_LABELS
 from .periods import Period, cutoff_day, cutoff_of, local_day, local_iso, previous_period
 from .ranking import _public, _ranking, _ranking_table, bottom_three
@@ -150,7 +151,8 @@ def problems_by_place(facts: list[Facts], period: Period, cutoff: datetime,
                                                "name": f.point_name or "未登记点位", "items": []})
         point["items"].append({"finding_id": f.id, "code": f.code, "item_code": f.item_code,
                                "item_text": f.item_text, "status": status,
-                               "status_label": STATUS_LABELS.get(status)})
+                               "status_label": STATUS_LABELS.get(status), "source": f.source,
+                               "source_label": SOURCES.get(f.source, f.source)})
     names = dict(communities)
     out = []
     for cid, points in tree.items():
@@ -160,6 +162,14 @@ def problems_by_place(facts: list[Facts], period: Period, cutoff: datetime,
         out.append({"community_id": cid, "name": names.get(cid),
                     "count": sum(len(p["items"]) for p in plist), "points": plist})
     return out
+
+
+def by_source(facts: list[Facts], period: Period) -> list[dict]:
+    """The period's new problems (every unit) by 问题来源, in the work plan's order."""
+    counts = dict.fromkeys(SOURCES, 0)
+    for f in {fx.finding.id: fx.finding for fx, _ in _noticed_in(facts, period)}.values():
+        counts[f.source] = counts.get(f.source, 0) + 1
+    return [{"source": s, "label": SOURCES.get(s, s), "new": n} for s, n in counts.items()]
 
 
 def weekly_report(communities: list[tuple[int, str]], findings: list[FindingRow],
@@ -187,7 +197,7 @@ def weekly_report(communities: list[tuple[int, str]], findings: list[FindingRow]
         "typical_photos": typical_photos(facts, period, names, typical_limit),
         "last_period": last_period_followup(facts, prev, cutoff, names),
         "problems": problems_by_place(facts, period, cutoff, communities),
-        "coverage": coverage, "rule": rule,
+        "sources": by_source(facts, period), "coverage": coverage, "rule": rule,
     }
 
 

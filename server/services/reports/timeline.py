@@ -53,6 +53,7 @@ class FindingRow:
     location_type: str = ""
     before_photo: str | None = None
     after_photo: str | None = None
+    source: str = "routine"  # 问题来源 (models.findings.SOURCES)
     _timeline: tuple | None = field(default=None, repr=False, compare=False)  # cache
 
 
