@@ -10,6 +10,15 @@ RECTIFIED = "rgb(10, 127, 90)"  # 待复查
 RED = "rgb(208, 0, 0)"
 
 
+def supervisor_at(desk, path, width=1280, height=900):
+    """A supervisor's browser of a width, signed in and at a path; (context, page)."""
+    ctx = desk(width, height)
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto(path)
+    return ctx, page
+
+
 def zoom_to(page, lat, lon, zoom=18):
     """Centre the supervision map on a place and wait for the markers to be redrawn."""
     wait_for(page, "!!window.__supervisionMap")
@@ -66,10 +75,7 @@ def test_a_cluster_shows_the_mix_of_its_statuses_not_red_for_any_overdue(app, au
 def test_an_unassigned_finding_shows_a_mini_map_of_where_it_was_found(app, auth, desk, clock):
     fid = finding_in(app, auth, "unassigned")
     for width in (1280, 360):
-        ctx = desk(width, 800)
-        page = ctx.new_page()
-        sign_in_desk(page, "supervisor")
-        page.goto(f"/#/finding/{fid}")
+        ctx, page = supervisor_at(desk, f"/#/finding/{fid}", width, 800)
         page.wait_for_selector("#assign-form")
         page.wait_for_selector(".minimap.leaflet-container[data-ready] .finding-pin")
         assert page.locator(".minimap path.leaflet-interactive").count() >= 4  # the communities' boundaries
@@ -82,10 +88,7 @@ def test_an_unassigned_finding_shows_a_mini_map_of_where_it_was_found(app, auth,
 def test_destructive_actions_look_different_and_ask_before_they_act(app, auth, desk, clock):
     fid = finding_in(app, auth, "rectified", community="aihua")
     for width in (1280, 360):
-        ctx = desk(width, 900)
-        page = ctx.new_page()
-        sign_in_desk(page, "supervisor")
-        page.goto(f"/#/finding/{fid}")
+        ctx, page = supervisor_at(desk, f"/#/finding/{fid}", width)
         page.wait_for_selector("#verify-form")
         colour = "(el) => getComputedStyle(el).backgroundColor"
         verify = page.eval_on_selector("#verify-form button[type=submit]", colour)
@@ -94,10 +97,7 @@ def test_destructive_actions_look_different_and_ask_before_they_act(app, auth, d
         assert verify != reject and verify != void
         page.screenshot(path=str(SHOTS / f"desk-actions-{width}.png"), full_page=True)
         ctx.close()
-    ctx = desk()
-    page = ctx.new_page()
-    sign_in_desk(page, "supervisor")
-    page.goto(f"/#/finding/{fid}")
+    ctx, page = supervisor_at(desk, f"/#/finding/{fid}")
     page.wait_for_selector("#void-form")
     page.fill("#void-form [name=reason]", "重复录入")
     page.click("#void-form button[type=submit]")
@@ -118,10 +118,7 @@ def test_destructive_actions_look_different_and_ask_before_they_act(app, auth, d
 
 def test_photos_show_whole_on_a_desk_and_open_large(app, auth, desk, clock):
     fid = finding_in(app, auth, "rectified", community="aihua")
-    ctx = desk()
-    page = ctx.new_page()
-    sign_in_desk(page, "supervisor")
-    page.goto(f"/#/finding/{fid}")
+    ctx, page = supervisor_at(desk, f"/#/finding/{fid}")
     page.wait_for_selector(".pair img")
     wait_for(page, "[...document.querySelectorAll('.pair img')].every((i) => i.complete && i.naturalWidth)")
     sizes = page.eval_on_selector_all(".pair img", """(imgs) => imgs.map((i) => {
@@ -141,10 +138,7 @@ def test_photos_show_whole_on_a_desk_and_open_large(app, auth, desk, clock):
 def test_ledger_dates_never_wrap_and_the_source_shows(app, auth, desk, clock):
     finding_in(app, auth, "assigned", community="aihua")
     for width in (360, 1280):
-        ctx = desk(width, 800)
-        page = ctx.new_page()
-        sign_in_desk(page, "supervisor")
-        page.goto("/#/s/ledger")
+        ctx, page = supervisor_at(desk, "/#/s/ledger", width, 800)
         page.wait_for_selector("#ledger tbody tr")
         lines = page.eval_on_selector_all("#ledger tbody td.date", """(cells) => cells.map((c) => {
             const r = document.createRange(); r.selectNodeContents(c);
@@ -243,10 +237,7 @@ def test_reports_pick_a_week_last_month_and_a_day_read_by_rank_and_publish_a_num
     ok(act(auth, "supervisor", reworked, "reject", note="仍未整改"))  # …and last by rank (返工)
     clock.set("2026-12-01T09:00:00+08:00")
     for width in (1280, 360):
-        ctx = desk(width, 900)
-        page = ctx.new_page()
-        sign_in_desk(page, "supervisor")
-        page.goto("/#/s/reports")
+        ctx, page = supervisor_at(desk, "/#/s/reports", width)
         page.wait_for_selector("#weekly tbody tr")
         assert page.input_value("#week") == "2026-W49" and page.is_disabled("#publish")  # a running week
         page.fill("#week", "2026-W48")
