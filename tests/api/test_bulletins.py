@@ -120,6 +120,11 @@ def test_the_printed_bulletin_carries_its_number_distribution_sections_and_picke
     push_finding(app, auth, "hongsheng")
     clock.set("2026-11-30T09:00:00+08:00")
     publish(auth, "2026-W48")
+    import shared_schema
+
+    for user in ("supervisor", "aihua"):  # the contract holds with problems, sources and sections
+        shared_schema.validator("report_weekly").validate(auth.get(user, f"{WEEKLY}?week=2026-W48").json)
+    shared_schema.validator("bulletins_page").validate(auth.get("leader", URL).json)
     page = auth.get("supervisor", "/reports/weekly?week=2026-W48").get_data(as_text=True)
     assert '<div class="issue" id="issue-number">2026年第1期</div>' in page
     assert "主送：永胜社区、红升社区、爱华社区、阳光社区、" in page and "抄送：明桦街道创建全国文明城市工作领导小组。" in page

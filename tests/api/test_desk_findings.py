@@ -5,6 +5,8 @@ import io
 
 import pytest
 
+import shared_schema
+
 from tests.helpers.flow import REPLY, act, ok, push_finding, upload
 from tests.helpers.records import community_id, demo_point, item, new_id
 
@@ -23,6 +25,7 @@ def test_a_public_report_at_a_point_is_assigned_noticed_and_shows_its_source(app
              photo_ids=[photo])
     assert r.status_code == 201, r.get_data(as_text=True)
     f = r.json
+    shared_schema.validator("finding").validate(f)
     assert (f["source"], f["source_code"]) == ("群众反映", "public")
     assert f["status"] == "assigned" and f["unit_id"] == community_id(app, "aihua")
     assert f["assignment"]["method"] == "point" and f["reply_due"] and f["rectify_due"]
