@@ -298,10 +298,13 @@ def build_monthly(user, args, now: datetime | None = None) -> dict:
         cal, rule = load_reference().calendar, scoring_rule()
         campaign = campaign_terms(prev_start, period.end)
         report = R.monthly_report(load_communities(), findings, cal, period, now, rule, campaign)
-        per_kind = {kind: R.monthly_report(units, findings, cal, period, now, rule,
-                                           campaign)["communities"]
-                    for kind, units in load_other_units().items()}
-    report = with_units(report, per_kind)
+        by_kind = {kind: R.monthly_report(units, findings, cal, period, now, rule, campaign)
+                   for kind, units in load_other_units().items()}
+    report = with_units(report, {kind: rep["communities"] for kind, rep in by_kind.items()})
+    # Each other kind ranked on its own, with its own bottom list (倒数 within the kind).
+    report["unit_sections"] = [
+        {"kind": kind, "label": R.KIND_LABELS.get(kind, kind), "ranking": rep["ranking"],
+         "bottom": rep["bottom_three"]} for kind, rep in by_kind.items()]
     # The campaign's terms show on `units` (v1.1); `communities` keeps its v1 shape.
     extra = R.GRADED_FIELDS[len(R.MONTHLY_FIELDS):]
     report["communities"] = [{k: v for k, v in r.items() if k not in extra}

@@ -140,5 +140,11 @@ def test_the_printed_bulletin_carries_its_number_distribution_sections_and_picke
     assert "（未发布：发布后编期号）" in unpublished
     monthly = auth.get("supervisor", "/reports/monthly?month=2026-11").get_data(as_text=True)
     assert 'type="month" name="month" value="2026-11"' in monthly and 'href="/reports/monthly?month=2026-10"' in monthly
+    assert 'data-kind="task_force">专班排名与等次（专班单独排名）' in monthly
+    report = auth.get("supervisor", "/api/v1/reports/monthly?month=2026-11").json
+    shared_schema.validator("report_monthly").validate(report)
+    section = next(s for s in report["unit_sections"] if s["kind"] == "task_force")
+    assert {r["community_id"] for r in section["ranking"]} == {
+        u["unit_id"] for u in report["units"] if u["kind"] == "task_force"}
     coverage = auth.get("supervisor", "/reports/coverage?date=2026-11-28").get_data(as_text=True)
     assert 'type="date" name="date" value="2026-11-28"' in coverage

@@ -58,7 +58,7 @@ clocks), ``stats`` (per-unit numbers), ``scoring`` (the rule), ``ranking``, ``bu
 year). This package re-exports their names, so ``from server.services import reports as R``
 keeps working.
 """
-from .bulletins import (CAMPAIGN_FIELDS, CLOCK_LABELS, COMMUNITY_FIELDS, GRADED_FIELDS, DEFAULT_TYPICAL_PHOTOS,  # noqa: F401
+from .bulletins import (KIND_LABELS, CAMPAIGN_FIELDS, CLOCK_LABELS, COMMUNITY_FIELDS, GRADED_FIELDS, DEFAULT_TYPICAL_PHOTOS,  # noqa: F401
                         MONTHLY_FIELDS, RESOLUTION_LABELS, last_period_followup, monthly_report,
                         overdue_list, period_scores, problems_by_place, scope_to_community,
                         typical_photos, unit_section, weekly_report)

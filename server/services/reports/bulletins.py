@@ -294,8 +294,9 @@ def scope_to_community(report: dict, community_id: int) -> dict:
                                if r["community_id"] == community_id]
         out["coverage"] = cov
     if "unit_sections" in report:  # another unit's ranking is public, its problems are not
-        mine = lambda rows: [r for r in rows if r["community_id"] == community_id]  # noqa: E731
-        out["unit_sections"] = [dict(s, problems=mine(s["problems"]), overdue=mine(s["overdue"]))
-                                for s in report["unit_sections"]]
+        out["unit_sections"] = [
+            {**s, **{k: [r for r in s[k] if r["community_id"] == community_id]
+                     for k in ("problems", "overdue") if k in s}}
+            for s in report["unit_sections"]]
     out["scope"] = {"community_id": community_id}
     return out
