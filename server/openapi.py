@@ -24,6 +24,7 @@ SCHEMAS = {
     "api.checklists": (None, "checklists_response"),
     "api.list_findings": (None, "findings_page"),
     "api.get_finding": (None, "finding"),
+    "api.create_finding": ("finding_create_request", "finding"),
     "api.act_on_finding": ("finding_action_request", "finding"),
     "api.put_photo": (None, "photo_upload_response"),
     "api.due": (None, "calendar_due_response"),
@@ -34,6 +35,8 @@ SCHEMAS = {
     "api.report_weekly": (None, "report_weekly"),
     "api.report_monthly": (None, "report_monthly"),
     "api.report_coverage": (None, "report_coverage"),
+    "api.publish_bulletin": ("bulletin_publish_request", "bulletin"),
+    "api.list_bulletins": (None, "bulletins_page"),
     "api.get_export": (None, "export_job"),
     "api.get_letter": (None, "letter"),
     "api.issue_letter": (None, "letter"),
@@ -94,7 +97,8 @@ SUCCESS = {"api.create_unit": ("201",), "api.create_user": ("201",), "api.create
            "api.create_location_type": ("201",), "api.create_item": ("201",),
            "api.create_export": ("202",), "api.put_photo": ("201", "200"),
            "api.change_password": ("204",), "api.create_submission": ("201",),
-           "api.create_duty_list": ("201",), "api.instruct": ("201",)}
+           "api.create_duty_list": ("201",), "api.instruct": ("201",), "api.create_finding": ("201",),
+           "api.publish_bulletin": ("201", "200")}
 # Request headers an endpoint reads (beyond Authorization and Idempotency-Key).
 _TIME = {"type": "string", "maxLength": 40}
 _NUMBER = {"type": "string", "maxLength": 32}

@@ -24,6 +24,7 @@ const ROUTES = [
   [/^#\/c\/notice\/(\d+)$/, "notice-answer"],
   [/^#\/s\/map$/, "supervise-map"],
   [/^#\/s\/queue$/, "supervise-queue"],
+  [/^#\/s\/record$/, "supervise-record"],
   [/^#\/s\/ledger$/, "ledger"],
   [/^#\/s\/reports$/, "reports"],
   [/^#\/l\/home$/, "leader"],
@@ -55,9 +56,19 @@ const ROLE_TABS = {
   admin: [["#/a", "管理"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],
 };
 
+/** Roles that queue work on the device (an outbox), and so have a sync button. */
+const OUTBOX_ROLES = ["inspector", "community", "supervisor"];
+
+/** The role's tabs; a 专班 or 科室 account reads "本单位问题", a community's "本社区问题". */
+function tabsOf(user) {
+  const tabs = ROLE_TABS[user?.role] || [];
+  if (user?.role !== "community" || user.community_id) return tabs;
+  return tabs.map(([href, label]) => [href, href === "#/c/list" ? "本单位问题" : label]);
+}
+
 /** Rebuild the tab bar for the signed-in role. */
 function drawTabs() {
-  const tabs = ROLE_TABS[ctx.session?.user?.role] || [];
+  const tabs = tabsOf(ctx.session?.user);
   const nav = document.getElementById("tabs");
   nav.style.gridTemplateColumns = `repeat(${tabs.length || 1}, 1fr)`;
   nav.replaceChildren(...tabs.map(([href, label]) => {
@@ -130,7 +141,7 @@ async function routeNow() {
   current = screen;
   const working = ctx.session && !ctx.session.must_change_password;
   document.getElementById("tabs").hidden = !working;
-  document.getElementById("sync-button").hidden = !working;
+  document.getElementById("sync-button").hidden = !working || !OUTBOX_ROLES.includes(ctx.session.user.role);
   if (working && !document.querySelector(".tabs a")) drawTabs();
   for (const a of document.querySelectorAll(".tabs a")) {
     a.classList.toggle("active", hash.startsWith(a.dataset.tab));

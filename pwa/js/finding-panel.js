@@ -2,18 +2,25 @@
 import { loadUnits, unitOptions } from "./units.js";
 import { describe, submitAction } from "./act.js";
 import { processPhoto, storageRoom } from "./camera.js";
-import { findingView } from "./finding-view.js";
+import { confirmAction } from "./dialogs.js";
+import { findingView, needsMiniMap } from "./finding-view.js";
+import { drawMiniMap } from "./minimap.js";
 import { h, isoNow, toast } from "./ui.js";
 
 function field(label, input) {
   return h("label", {}, label, input);
 }
 
-function form(title, fields, submitLabel, onSubmit, id) {
+/**
+ * A form with one submit button. `look` "ok" (a green go-ahead) or "destructive" (outlined red,
+ * and a confirmation first: `confirm` is its question) sets it apart from the usual red button.
+ */
+function form(title, fields, submitLabel, onSubmit, id, { look = "primary", confirm = "" } = {}) {
   const errors = h("div", { class: "errors" });
-  const button = h("button", { class: "primary block", type: "submit" }, submitLabel);
-  const el = h("form", { class: "panel", id, onsubmit: async (event) => {
+  const button = h("button", { class: `${look} block`, type: "submit" }, look === "destructive" ? `⚠ ${submitLabel}` : submitLabel);
+  const el = h("form", { class: `panel${look === "destructive" ? " destructive-form" : ""}`, id, onsubmit: async (event) => {
     event.preventDefault();
+    if (confirm && !(await confirmAction(`确认${submitLabel}？`, confirm, `确认${submitLabel}`))) return;
     button.disabled = true;
     errors.textContent = "";
     try {
@@ -98,10 +105,10 @@ function communityForms(ctx, container, f) {
 
 async function supervisorForms(ctx, container, f) {
   const out = [];
-  const noteForm = (title, action, label, id, required = false) => {
+  const noteForm = (title, action, label, id, required = false, opts = {}) => {
     const note = h("textarea", { name: "note", required });
-    return form(title, [field(label, note)], title,
-      (err) => run(ctx, container, f, action, { note: note.value }, [], err), id);
+    return form(title, [field(label, note)], opts.submit || title,
+      (err) => run(ctx, container, f, action, { note: note.value }, [], err), id, opts);
   };
   if (["unassigned", "returned"].includes(f.status)) {
     const units = (await loadUnits(ctx)).filter((u) => u.id !== (f.status === "returned" ? f.unit_id : null));
@@ -114,8 +121,9 @@ async function supervisorForms(ctx, container, f) {
     if (f.status === "returned") out.push(noteForm("驳回回退", "deny_return", "理由", "deny-return-form"));
   }
   if (f.status === "rectified") {
-    out.push(noteForm("复查通过（销号）", "verify", "复查说明", "verify-form", true));
-    out.push(noteForm("复查不通过（返工）", "reject", "问题仍在之处", "reject-form", true));
+    out.push(noteForm("复查通过（销号）", "verify", "复查说明", "verify-form", true, { look: "ok", submit: "✓ 复查通过（销号）" }));
+    out.push(noteForm("复查不通过（返工）", "reject", "问题仍在之处", "reject-form", true, { look: "destructive",
+      submit: "复查不通过", confirm: "问题将退回责任单位返工，返工次数加 1，计入考评。" }));
   }
   if (f.extension) {
     out.push(noteForm("同意延期", "approve_extension", "意见", "approve-extension-form"));
@@ -136,7 +144,8 @@ async function supervisorForms(ctx, container, f) {
       "severity-form"));
     const reason = h("textarea", { name: "reason", required: true });
     out.push(form("作废", [field("作废理由", reason)], "作废",
-      (err) => run(ctx, container, f, "void", { reason: reason.value }, [], err), "void-form"));
+      (err) => run(ctx, container, f, "void", { reason: reason.value }, [], err), "void-form",
+      { look: "destructive", confirm: `作废后问题 ${f.code} 不再跟踪，且不可恢复（记录保留）。` }));
   }
   return out;
 }
@@ -171,5 +180,7 @@ export async function showFindingPanel(ctx, container, id) {
   container.replaceChildren(...[
     offline ? h("p", { class: "muted" }, "离线：显示上次加载的内容，提交的操作会在联网后自动送达") : null,
     findingView(f, { letters }), ...forms].filter(Boolean));
+  const mini = container.querySelector("#minimap");
+  if (mini && needsMiniMap(f)) drawMiniMap(mini, f, ctx).catch(() => { mini.textContent = "地图暂不可用（离线）"; });
   return f;
 }

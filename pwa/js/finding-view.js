@@ -1,4 +1,5 @@
 /** A finding as people read it: status, deadlines, before/after photos side by side, letters, history. */
+import { openLightbox } from "./dialogs.js";
 import { h, formatTime } from "./ui.js";
 
 export const STATUS_LABELS = { unassigned: "待派发", assigned: "待答复", returned: "待改派", replied: "整改中",
@@ -29,9 +30,16 @@ export function statusBadge(f) {
 function photos(f, stage) {
   const list = f.photos.filter((p) => p.stage === stage);
   if (!list.length) return h("div", { class: "nophoto" }, "暂无");
-  return list.map((p) => h("a", { href: p.display_url, target: "_blank", rel: "noopener" },
-    h("img", { src: p.thumb_url, alt: stage === "before" ? "整改前照片" : stage === "after" ? "整改后照片" : "复查照片",
-      loading: "lazy" })));
+  const alt = stage === "before" ? "整改前照片" : stage === "after" ? "整改后照片" : "复查照片";
+  // The whole photo (never cropped); a click shows it large in the page, a middle click in a tab.
+  return list.map((p) => h("a", { href: p.display_url, target: "_blank", rel: "noopener",
+    onclick: (event) => { event.preventDefault(); openLightbox(p.display_url, alt); } },
+  h("img", { src: p.thumb_url, alt, loading: "lazy" })));
+}
+
+/** Where the finding was recorded, when no registered point says it (or it waits to be assigned). */
+export function needsMiniMap(f) {
+  return f.lat !== null && f.lat !== undefined && (!f.point_name || ["unassigned", "returned"].includes(f.status));
 }
 
 function row(label, value) {
@@ -51,7 +59,8 @@ export function findingView(f, { letters = [] } = {}) {
     h("table", { class: "facts" }, h("tbody", {},
       row("责任单位", f.unit_name || f.community_name || "未派发"),
       row("严重程度", f.severity_label ? h("span", { class: `severity sv-${f.severity}` }, f.severity_label) : null),
-      row("点位", f.point_name || (f.lat !== null ? `${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}` : "")),
+      row("点位", f.point_name || (f.lat !== null ? `未登记点位（${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}）` : "")),
+      row("地址", f.address),
       row("发现", `${formatTime(f.found_at)} · ${f.inspector || ""} · ${f.source}`),
       row("答复期限", f.reply_due), row("整改时限", f.rectify_due),
       row("派发依据", f.assignment?.detail),
@@ -59,6 +68,7 @@ export function findingView(f, { letters = [] } = {}) {
       row("延期申请", f.extension ? `申请延至 ${f.extension.until}：${f.extension.reason}` : null),
       row("标记", (f.flags || []).map((x) => FLAG_LABELS[x] || x).join("、")),
       row("返工/退回", f.rework_count || f.return_count ? `返工 ${f.rework_count} 次，退回 ${f.return_count} 次` : null))),
+    needsMiniMap(f) ? h("div", { class: "minimap", id: "minimap", role: "img", "aria-label": "发现位置地图" }) : null,
     h("div", { class: "pair" },
       h("figure", {}, ...[photos(f, "before")].flat(), h("figcaption", {}, "整改前")),
       h("figure", {}, ...[photos(f, "after")].flat(), h("figcaption", {}, "整改后"))),

@@ -5,14 +5,15 @@ from ..auth import auth_required
 from ..errors import ApiError
 from ..extensions import db
 from ..idempotency import write_endpoint
+from ..schemas.desk import DeskFindingCreate
 from ..schemas.findings import finding_dict
 from ..schemas.queries import FindingListSchema
-from ..services import queries
+from ..services import desk_entry, queries
 from ..services.actions import apply_action
 from ..services.reference import load_reference
 from ..services.visibility import get_visible_finding
 from ..timeutil import local_today, to_local, utcnow
-from . import bp, json_body, load_query
+from . import bp, json_body, load_body, load_query
 
 
 @bp.get("/findings")
@@ -26,6 +27,17 @@ def list_findings():
     ref = load_reference()
     return jsonify({"items": [finding_dict(f, ref, today) for f in rows], "total": total,
                     "page": args["page"], "per_page": args["per_page"]})
+
+
+@bp.post("/findings")
+@auth_required("supervisor")
+@write_endpoint
+def create_finding():
+    """Record a problem at the desk (专题督查、上级交办、群众反映); it is assigned as usual."""
+    data = load_body(DeskFindingCreate())
+    now, ref = utcnow(), load_reference()
+    finding = desk_entry.record(g.user, data, now, ref)
+    return finding_dict(finding, ref, to_local(now).date()), 201
 
 
 def _visible_or_404(finding_id: str, for_update: bool = False):

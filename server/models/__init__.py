@@ -1,5 +1,6 @@
 """Database models, one module per area; imported here so Alembic sees them all."""
 from .accounts import ApiToken, LoginFailure, User
+from .bulletins import Bulletin
 from .calendar import CalendarDay, CalendarYear
 from .campaign import DutyItem, DutyList, Submission
 from .exports import Export
@@ -15,5 +16,5 @@ __all__ = [
     "ApiToken", "LoginFailure", "User", "CalendarDay", "CalendarYear", "Export", "Finding", "FindingEvent",
     "FindingPhoto", "Inspection", "InspectionResult", "Verification", "Letter", "ChecklistItem",
     "Community", "Point", "Unit", "LocationType", "Setting", "AuditEntry", "Photo", "ChangeLog", "Counter", "IdempotencyRecord",
-    "Submission", "DutyList", "DutyItem", "LetterInstruction", "PromptEvent",
+    "Submission", "DutyList", "DutyItem", "LetterInstruction", "PromptEvent", "Bulletin",
 ]

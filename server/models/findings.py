@@ -8,6 +8,10 @@ from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
 STATUSES = ("unassigned", "assigned", "returned", "replied", "rectified", "closed", "void")
+# 问题来源, the work plan's five: the phone records the first two, a supervisor the rest at the desk.
+SOURCES = {"routine": "日常督查", "covert": "暗访", "thematic": "专题督查", "assigned": "上级交办",
+           "public": "群众反映"}
+DESK_SOURCES = ("thematic", "assigned", "public")
 OPEN_STATUSES = ("unassigned", "assigned", "returned", "replied", "rectified")
 
 
@@ -39,6 +43,8 @@ class Finding(db.Model):
     covert: Mapped[bool] = mapped_column(default=False)
     # 一般 or 严重: the item's severity when recorded; a supervisor may reclassify it.
     severity: Mapped[str] = mapped_column(sa.String(8), default="general", server_default="general")
+    source: Mapped[str] = mapped_column(sa.String(16), default="routine", server_default="routine")
+    address: Mapped[str | None] = mapped_column(sa.String(200))  # a place no point names (desk entries)
     status: Mapped[str] = mapped_column(sa.String(16))
     found_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,6 +23,8 @@ class Inspection(db.Model):
     lon: Mapped[float | None]
     accuracy_m: Mapped[float | None]
     covert: Mapped[bool] = mapped_column(default=False)
+    # 问题来源 (findings.SOURCES): what the daily coverage counts as an inspection of a point.
+    source: Mapped[str] = mapped_column(sa.String(16), default="routine", server_default="routine")
     note: Mapped[str] = mapped_column(sa.Text, default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     results = relationship("InspectionResult", back_populates="inspection",

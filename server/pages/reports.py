@@ -25,6 +25,12 @@ def report_change(value) -> str:
     return "持平" if value == 0 else (f"↑{value}" if value > 0 else f"↓{-value}")
 
 
+@bp.app_template_filter("by_rank")
+def by_rank(rows) -> list:
+    """Rows by rank, the unranked last (then as given): every ranked table reads top down."""
+    return sorted(rows, key=lambda r: (r.get("rank") is None, r.get("rank") or 0))
+
+
 @bp.app_template_filter("report_num")
 def report_num(value) -> str:
     """A score without needless decimals."""

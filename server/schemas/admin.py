@@ -187,6 +187,8 @@ class SettingsDoc(ContractSchema):
     scoring = weights(required=True)
     grades = ListField(NestedField(Grade), required=True, validate=length(1, 10))
     min_cases = StrictInt(required=True, validate=value_range(0, 1000))
+    bulletin_to = _text(500, load_default="")
+    bulletin_cc = _text(500, load_default="")
 
 
 class AuditQuery(Schema):

@@ -3,12 +3,12 @@ from datetime import date
 
 from ..models import Finding, FindingEvent
 from ..models.places import SEVERITIES
+from ..models.findings import SOURCES
 from ..services.deadlines import overdue_state
 from ..services.lifecycle import STATUS_LABELS
 from ..services.reference import Reference
 from ..timeutil import iso
 
-SOURCES = {False: "日常督查", True: "暗访"}
 
 
 def _day(d: date | None) -> str | None:
@@ -53,7 +53,8 @@ def finding_dict(f: Finding, ref: Reference, today: date) -> dict:
         "location_type": f.location_type, "point_id": f.point_id,
         "point_name": f.point.name if f.point else None,
         "lat": f.lat, "lon": f.lon, "description": f.description,
-        "source": SOURCES[bool(f.covert)], "covert": f.covert,
+        "source": SOURCES.get(f.source, f.source), "source_code": f.source, "covert": f.covert,
+        "address": f.address,
         "inspector": f.inspector.display_name if f.inspector else None,
         "found_at": iso(f.found_at), "received_at": iso(f.received_at),
         "notified_at": iso(f.notified_at),

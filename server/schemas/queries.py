@@ -1,7 +1,7 @@
 """Query-string schemas: filters and paging of the findings list."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
 
-from ..models.findings import STATUSES
+from ..models.findings import SOURCES, STATUSES
 from ..timeutil import check_day_range
 from .fields import DB_ID
 
@@ -25,6 +25,7 @@ class FindingFilterSchema(Schema):
     point_id = fields.Integer(validate=DB_ID)
     overdue = fields.Boolean()
     covert = fields.Boolean()
+    source = fields.String(validate=validate.OneOf(tuple(SOURCES), error="未知的问题来源"))  # 问题来源
     from_ = fields.Date(data_key="from", validate=check_day_range)
     to = fields.Date(validate=check_day_range)
     q = fields.String(validate=validate.Length(max=100))

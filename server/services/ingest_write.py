@@ -9,13 +9,36 @@ from ..extensions import db
 from ..models import (ChangeLog, Finding, FindingEvent, FindingPhoto, Inspection,
                       InspectionResult, Letter, User)
 from ..timeutil import to_local
-from .assignment import assign, assign_item, gps_far_from_point
+from .assignment import Assignment, assign, assign_item, gps_far_from_point
 from .letters import item_line, letter_values, notice_body, place_label
 from .numbering import finding_code, reserve
 from .photo_flags import findings_using_photos, refresh_photo_flags
-from .reference import Reference
+from .reference import ItemRef, Reference
 
 REPLY_WORKING_DAYS = 2
+FREE_TEXT_LIMIT_DAYS = 5  # a problem outside the checklist (desk entry): the common limit
+
+
+def source_of(data: dict) -> str:
+    """问题来源 of a recording: given by the desk, else 暗访 or 日常督查 from the phone's flag."""
+    return data.get("source") or ("covert" if data["covert"] else "routine")
+
+
+def _item_of(r: dict, ref: Reference):
+    """The checklist item of a fail result, or for free text (desk entries) one made up of it."""
+    item = ref.items.get(r["item_code"])
+    if item is not None:
+        return item
+    return ItemRef(code=r["item_code"], location_type="", text=r["text"], category="",
+                   limit_days=FREE_TEXT_LIMIT_DAYS, photo_required=False, active=True)
+
+
+def _placed(data: dict, item, place: Assignment, ref: Reference) -> Assignment:
+    """The responsible unit: the one the desk named, else 责任分工, else the place rule."""
+    if data.get("unit_id"):
+        return Assignment(data["unit_id"], "manual", f"录入时指定：{ref.unit_name(data['unit_id'])}")
+    owner = item.unit_id if item.unit_id in ref.active_units else None
+    return assign_item((owner, ref.unit_name(owner)) if owner else None, place)
 
 
 def write_inspections(user: User, device_id: str, batch: list[tuple[dict, str]],
@@ -58,7 +81,8 @@ class _Rows:
             "inspector_id": user.id, "point_id": data["point_id"],
             "location_type": data["location_type"], "started_at": data["started_at"],
             "lat": data["lat"], "lon": data["lon"], "accuracy_m": data["accuracy_m"],
-            "covert": data["covert"], "note": data["note"], "received_at": now})
+            "covert": data["covert"], "source": source_of(data), "note": data["note"],
+            "received_at": now})
         self.results += [{"id": r["id"], "inspection_id": data["id"], "position": i,
                           "item_code": r["item_code"], "result": r["result"], "note": r["note"],
                           "photo_ids": r["photo_ids"]} for i, r in enumerate(data["results"])]
@@ -80,9 +104,8 @@ class _Rows:
         notice_day = to_local(now).date()
         per_unit: dict[int, list] = {}  # one notice per responsible unit of this inspection
         for r in fails:
-            item = ref.items[r["item_code"]]
-            owner = item.unit_id if item.unit_id in ref.active_units else None
-            where = assign_item((owner, ref.unit_name(owner)) if owner else None, place)
+            item = _item_of(r, ref)
+            where = _placed(data, item, place, ref)
             unit = where.community_id
             reply_due, p1 = ref.due(notice_day, REPLY_WORKING_DAYS) if unit else (None, False)
             rectify_due, p2 = ref.due(notice_day, item.limit_days) if unit else (None, False)
@@ -95,7 +118,8 @@ class _Rows:
                 "location_type": data["location_type"],
                 "point_id": data["point_id"], "community_id": unit,
                 "inspector_id": user.id, "lat": lat, "lon": lon,
-                "description": r["note"], "covert": data["covert"], "status": status,
+                "description": r["note"], "covert": data["covert"], "source": source_of(data),
+                "address": data.get("address") or None, "status": status,
                 "found_at": data["started_at"], "received_at": now, "notice_letter_id": None,
                 "notified_at": now if unit else None, "reply_due": reply_due,
                 "rectify_due": rectify_due, "deadline_provisional": p1 or p2,

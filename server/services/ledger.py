@@ -16,7 +16,7 @@ import shared_schema
 
 from ..extensions import db
 from ..models import Finding, Letter, Photo, User
-from ..schemas.findings import SOURCES
+from ..models.findings import SOURCES
 from ..timeutil import to_local
 from .calendar import WorkCalendar
 from .deadlines import overdue_state
@@ -151,7 +151,7 @@ def ledger_row(f: Finding, letter_number: str | None, digests: dict, ref: Refere
         f.item_text or (item.text if item else f.item_code),
         f.description or "",
         None,
-        SOURCES[bool(f.covert)],
+        SOURCES.get(f.source, f.source),
         " / ".join(x for x in (unit, reply.get("responsible") or "",
                                reply.get("phone") or "") if x),
         " / ".join(x for x in (_stamp(f.notified_at), letter_number or "") if x),
@@ -170,7 +170,7 @@ def ledger_row(f: Finding, letter_number: str | None, digests: dict, ref: Refere
 
 def _place(f: Finding) -> str:
     """The point's name and the recorded position."""
-    name = f.point.name if f.point else "未登记点位"
+    name = f.point.name if f.point else (f.address or "未登记点位")
     if f.lat is None or f.lon is None:
         return name
     return f"{name}\n({f.lat:.6f}, {f.lon:.6f})"
@@ -267,6 +267,8 @@ def filter_summary(filters: dict, ref: Reference) -> str:
         parts.append("逾期：" + ("是" if filters["overdue"] else "否"))
     if filters.get("covert") is not None:
         parts.append("来源：" + ("暗访" if filters["covert"] else "日常督查"))
+    if filters.get("source"):
+        parts.append("来源：" + SOURCES.get(filters["source"], filters["source"]))
     if filters.get("from_") or filters.get("to"):
         parts.append(f"发现日期：{filters.get('from_') or '…'} 至 {filters.get('to') or '…'}")
     if filters.get("q"):

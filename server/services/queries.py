@@ -20,7 +20,7 @@ def filtered(user: User, f: dict, today: date):
     q = sa.select(Finding).where(finding_scope(user))
     if f.get("status"):
         q = q.where(Finding.status.in_(f["status"].split(",")))
-    for name in ("community_id", "location_type", "item_code", "point_id", "covert"):
+    for name in ("community_id", "location_type", "item_code", "point_id", "covert", "source"):
         if f.get(name) is not None:
             q = q.where(getattr(Finding, name) == f[name])
     if f.get("overdue") is True:

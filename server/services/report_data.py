@@ -29,7 +29,9 @@ from ..models import Community, Finding, FindingEvent, FindingPhoto, Inspection,
 from ..models.findings import OPEN_STATUSES
 from ..timeutil import local_today, utcnow
 from . import reports as R
+from . import bulletin_issues
 from .reference import load_reference
+from .settings import current as current_settings
 
 ALL_COMMUNITIES = ("supervisor", "leader", "admin")
 REPORT_ROLES = ("community",) + ALL_COMMUNITIES  # the weekly and monthly reports
@@ -38,6 +40,8 @@ EVENT_ACTIONS = ("create", "assign", "return", "deny_return", "reply", "rectify"
                  "reject", "void", "set_deadline", "approve_extension")
 DETAIL_ACTIONS = ("assign", "set_deadline", "approve_extension")  # whose data the reports read
 MAX_STALE_DAYS = 3650
+# Sources that are a visit to the place (日常督查, 暗访, 专题督查); 上级交办 and 群众反映 are not.
+VISIT_SOURCES = ("routine", "covert", "thematic")
 
 
 # --------------------------------------------------------------------------- query string
@@ -151,9 +155,10 @@ def load_findings(since: date, cutoff: datetime, closed_from: datetime | None = 
     closed_at = {}
     q = sa.select(Finding.id, Finding.code, Finding.community_id, _raw(Finding.reply_due),
                   _raw(Finding.rectify_due), Finding.item_code, Finding.point_id,
-                  Finding.location_type, _raw(Finding.closed_at), Finding.severity).where(relevant)
-    for fid, code, cid, reply_due, rectify_due, item_code, point_id, ltype, closed, severity in \
-            db.session.execute(q):
+                  Finding.location_type, _raw(Finding.closed_at), Finding.source,
+                  Finding.item_text, Finding.severity).where(relevant)
+    for fid, code, cid, reply_due, rectify_due, item_code, point_id, ltype, closed, source, \
+            text, severity in db.session.execute(q):
         closed_at[fid] = closed
         item = ref.items.get(item_code)
         rows[fid] = R.FindingRow(
@@ -161,7 +166,8 @@ def load_findings(since: date, cutoff: datetime, closed_from: datetime | None = 
             rectify_due=_day(rectify_due),
             limit_days=item.limit_days if item else 5, events=[], point_id=point_id,
             point_name=point_names.get(point_id), item_code=item_code,
-            item_text=item.text if item else item_code, location_type=ltype, severity=severity)
+            item_text=text or (item.text if item else item_code), location_type=ltype,
+            source=source, severity=severity)
     if not rows:
         return []
     ids = sa.select(Finding.id).where(relevant)
@@ -205,7 +211,8 @@ def load_week_coverage(begins: datetime, cutoff: datetime,
             Point.active.is_(True)).group_by(Point.community_id)):
         if cid in per:
             per[cid]["points_total"] = n
-    in_period = sa.and_(Inspection.started_at >= begins, Inspection.started_at < cutoff)
+    in_period = sa.and_(Inspection.started_at >= begins, Inspection.started_at < cutoff,
+                        Inspection.source.in_(VISIT_SOURCES))
     for cid, n, distinct in db.session.execute(
             sa.select(Point.community_id, sa.func.count(Inspection.id),
                       sa.func.count(sa.distinct(Inspection.point_id)))
@@ -261,14 +268,21 @@ def build_weekly(user, args, now: datetime | None = None) -> dict:
         findings = load_findings(R.previous_period(period).start, cutoff,
                                  closed_from=period.begins)
         cal, rule = load_reference().calendar, scoring_rule()
+        others = load_other_units()
+        names = {uid: name for units in others.values() for uid, name in units}
         report = R.weekly_report(
             communities, findings, cal, period, now, rule,
             typical_limit=int(current_app.config.get("REPORT_TYPICAL_PHOTOS",
                                                      R.DEFAULT_TYPICAL_PHOTOS)),
-            coverage=load_week_coverage(period.begins, cutoff, communities))
-        per_kind = {kind: R.weekly_report(units, findings, cal, period, now, rule, 0)["communities"]
-                    for kind, units in load_other_units().items()}
-    return _scoped(with_units(report, per_kind), user)
+            coverage=load_week_coverage(period.begins, cutoff, communities), unit_names=names)
+        sections = [R.unit_section(kind, R.weekly_report(units, findings, cal, period, now, rule, 0,
+                                                         unit_names=names))
+                    for kind, units in others.items()]
+    report = with_units(report, {s["kind"]: s["rows"] for s in sections})
+    report["unit_sections"] = sections
+    report["issue"] = bulletin_issues.issue_of(period.label)
+    report["distribution"] = bulletin_issues.distribution(current_settings())
+    return _scoped(report, user)
 
 
 def build_monthly(user, args, now: datetime | None = None) -> dict:
@@ -284,10 +298,13 @@ def build_monthly(user, args, now: datetime | None = None) -> dict:
         cal, rule = load_reference().calendar, scoring_rule()
         campaign = campaign_terms(prev_start, period.end)
         report = R.monthly_report(load_communities(), findings, cal, period, now, rule, campaign)
-        per_kind = {kind: R.monthly_report(units, findings, cal, period, now, rule,
-                                           campaign)["communities"]
-                    for kind, units in load_other_units().items()}
-    report = with_units(report, per_kind)
+        by_kind = {kind: R.monthly_report(units, findings, cal, period, now, rule, campaign)
+                   for kind, units in load_other_units().items()}
+    report = with_units(report, {kind: rep["communities"] for kind, rep in by_kind.items()})
+    # Each other kind ranked on its own, with its own bottom list (倒数 within the kind).
+    report["unit_sections"] = [
+        {"kind": kind, "label": R.KIND_LABELS.get(kind, kind), "ranking": rep["ranking"],
+         "bottom": rep["bottom_three"]} for kind, rep in by_kind.items()]
     # The campaign's terms show on `units` (v1.1); `communities` keeps its v1 shape.
     extra = R.GRADED_FIELDS[len(R.MONTHLY_FIELDS):]
     report["communities"] = [{k: v for k, v in r.items() if k not in extra}
@@ -324,11 +341,13 @@ def build_coverage(user, args, now: datetime | None = None) -> dict:
     start, end = R.local_midnight(day), R.local_midnight(day + timedelta(days=1))
     last = dict(db.session.execute(
         sa.select(Inspection.point_id, sa.func.max(Inspection.started_at))
-        .where(Inspection.started_at < end, Inspection.point_id.is_not(None))
+        .where(Inspection.started_at < end, Inspection.point_id.is_not(None),
+               Inspection.source.in_(VISIT_SOURCES))
         .group_by(Inspection.point_id)).all())
     counts = dict(db.session.execute(
         sa.select(Inspection.point_id, sa.func.count())
-        .where(Inspection.started_at >= start, Inspection.started_at < end)
+        .where(Inspection.started_at >= start, Inspection.started_at < end,
+               Inspection.source.in_(VISIT_SOURCES))
         .group_by(Inspection.point_id)).all())
     unregistered = 0 if own is not None else counts.pop(None, 0)
     counts.pop(None, None)

@@ -10,7 +10,7 @@ from ..models import Setting
 from . import reports as R
 
 KEYS = ("office_name", "letter_masthead", "contact_person", "contact_phone", "prompt_review",
-        "scoring", "grades", "min_cases")
+        "scoring", "grades", "min_cases", "bulletin_to", "bulletin_cc")
 
 
 def defaults() -> dict:
@@ -27,6 +27,9 @@ def defaults() -> dict:
         "scoring": rule["weights"],
         "grades": rule["grades"],
         "min_cases": rule["min_cases"],
+        # 周通报's 主送 and 抄送 (names separated by 、); empty: every active unit, and the leaders.
+        "bulletin_to": "",
+        "bulletin_cc": "",
     }
 
 

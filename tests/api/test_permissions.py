@@ -25,6 +25,11 @@ ALLOWED = {
     "api.report_monthly": {"community", "supervisor", "leader", "admin"},
     "pages.report_weekly_page": {"community", "supervisor", "leader", "admin"},
     "pages.report_monthly_page": {"community", "supervisor", "leader", "admin"},
+    # Issue 12: published bulletins (期号) are read like the bulletin; the task force publishes
+    # them and records problems at the desk (专题督查, 上级交办, 群众反映).
+    "api.list_bulletins": {"community", "supervisor", "leader", "admin"},
+    "api.publish_bulletin": {"supervisor"},
+    "api.create_finding": {"supervisor"},
     # Administration (v1.1): admins write; supervisors read people (they allocate routes).
     "api.list_users": {"supervisor", "admin"},
     "api.create_user": {"admin"},

@@ -461,6 +461,7 @@ def test_settings_show_a_preview_of_the_scoring_rule_and_save_the_whole_document
     page.fill("#s-contact_person", "周主任")
     page.fill("#s-contact_phone", "0432-68880000")
     page.uncheck("#s-prompt_review")
+    page.fill("#s-bulletin_cc", "市创建办、街道党工委")  # the weekly bulletin's 抄送
     page.fill("#w-overdue_reply", "5")
     page.wait_for_function("() => document.getElementById('formula').textContent.includes('5×逾期答复')")
     # A grade row without a threshold cannot be applied: said beside it, and not saved.
@@ -480,6 +481,7 @@ def test_settings_show_a_preview_of_the_scoring_rule_and_save_the_whole_document
     page.wait_for_selector("#saved-note:has-text('已保存')")
     after = auth.get("admin", "/api/v1/settings").json
     assert after["contact_person"] == "周主任" and after["prompt_review"] is False
+    assert after["bulletin_cc"] == "市创建办、街道党工委" and after["bulletin_to"] == ""
     assert after["scoring"]["overdue_reply"] == 5 and after["grades"][0]["grade"] == "优"
     assert after["office_name"] == before["office_name"] and after["min_cases"] == before["min_cases"]
 

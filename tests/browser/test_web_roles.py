@@ -73,7 +73,7 @@ def test_the_supervision_map_shows_a_finding_and_a_verify_takes_it_off(app, auth
     ctx.close()
 
 
-def test_an_overdue_finding_is_red_on_the_map(app, auth, desk, clock):
+def test_an_overdue_finding_is_ringed_red_on_the_map(app, auth, desk, clock):
     fid = finding_in(app, auth, "assigned", community="hongsheng")
     clock.set("2026-12-09T10:00:00+08:00")
     f = auth.get("supervisor", f"/api/v1/findings/{fid}").json
@@ -86,7 +86,9 @@ def test_an_overdue_finding_is_red_on_the_map(app, auth, desk, clock):
     page.evaluate(f"""() => new Promise((resolve) => {{ const map = window.__supervisionMap;
         map.once('moveend', () => setTimeout(resolve, 600)); map.setView([{f['lat']}, {f['lon']}], 18); }})""")
     dot = page.wait_for_selector(f".marker-dot[data-finding='{fid}']")
-    assert dot.evaluate("(el) => getComputedStyle(el).backgroundColor") == "rgb(208, 0, 0)"
+    # Issue 12: the status stays the fill (待答复), overdue is the red ring.
+    assert dot.evaluate("(el) => getComputedStyle(el).borderTopColor") == "rgb(208, 0, 0)"
+    assert dot.evaluate("(el) => getComputedStyle(el).backgroundColor") == "rgb(179, 89, 0)"
     ctx.close()
 
 

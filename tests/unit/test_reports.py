@@ -189,7 +189,8 @@ def test_weekly_ranking_uses_the_monthly_score_over_the_week(weekly):
     assert [(r["name"], r["cases"], r["score"], r["rank"]) for r in weekly["ranking"]] == [
         ("永胜社区", 3, 100.0, 1), ("阳光社区", 4, 87.5, 2), ("红升社区", 3, 71.33, 3),
         ("爱华社区", 2, 100.0, None)]
-    assert [b["name"] for b in weekly["bottom_three"]] == ["红升社区", "阳光社区"]
+    # 3 ranked: at most one is named, and only below the median (87.5): never the 2nd.
+    assert [b["name"] for b in weekly["bottom_three"]] == ["红升社区"]
 
 
 def test_the_overdue_list_names_clock_due_date_and_working_days(weekly):
@@ -233,7 +234,7 @@ def test_ties_share_a_rank_and_the_next_rank_skips():
     rule = R.scoring_rule(min_cases=2)  # 爱华 (2 cases, 100 points) now ties with 永胜
     rep = R.weekly_report(COMMUNITIES, fixture_week(), CAL, WEEK, NOW, rule)
     assert {r["community_id"]: r["rank"] for r in rep["communities"]} == {1: 1, 3: 1, 4: 3, 2: 4}
-    assert [b["name"] for b in rep["bottom_three"]] == ["红升社区", "阳光社区"]
+    assert [b["name"] for b in rep["bottom_three"]] == ["红升社区"]  # of 4 ranked, at most one
     assert R.competition_ranks({"a": 90, "b": 95, "c": 90, "d": 80, "e": 99}, "abcd") == {
         "a": 2, "b": 1, "c": 2, "d": 4, "e": None}
 
@@ -244,12 +245,24 @@ def test_the_minimum_number_of_cases_decides_who_is_ranked():
     assert rep["bottom_three"] == []  # the only ranked community is first
 
 
-def test_bottom_three_includes_ties_at_the_cut_but_never_the_first():
-    rows = lambda ranks: [{"community_id": i, "rank": r} for i, r in enumerate(ranks)]  # noqa: E731
-    assert [r["rank"] for r in R.bottom_three(rows([1, 2, 3, 3, 5]))] == [5, 3, 3]
-    assert [r["rank"] for r in R.bottom_three(rows([1, 2, 2, 2, 5]))] == [5, 2, 2, 2]
-    assert [r["rank"] for r in R.bottom_three(rows([1, 1, 1, None]))] == []
-    assert [r["rank"] for r in R.bottom_three(rows([1, 2, 3, 4, None]))] == [4, 3, 2]
+def test_the_bottom_list_names_only_units_below_the_median_and_never_more_than_a_third():
+    def bottom(scores):
+        """The bottom list of units with these scores (None: not ranked), as their ranks."""
+        ranked = {i: s for i, s in enumerate(scores) if s is not None}
+        ranks = R.competition_ranks(ranked, set(ranked))
+        rows = [{"community_id": i, "score": s if s is not None else 0,
+                 "rank": ranks.get(i)} for i, s in enumerate(scores)]
+        return [r["rank"] for r in R.bottom_three(rows)]
+
+    assert bottom([100, 90, 80, 70]) == [4]  # of 4, one at most: the 2nd never appears
+    assert bottom([100, 99, 98, 50]) == [4]
+    assert bottom([100, 90, 80, 80]) == []  # a tie at the cut would make two of four
+    assert bottom([100, 95, 90, 85, 80, 60]) == [6, 5]  # of 6, two at most
+    assert bottom([100, 95, 90, 85, 80, 60, 59, 58, 57]) == [9, 8, 7]
+    assert bottom([100, 100, 100, 90, 90, 90]) == []  # nobody below the median
+    assert bottom([100, 90, 90]) == []  # 90 is the median, not below it
+    assert bottom([100, 90]) == [] and bottom([100]) == [] and bottom([]) == []
+    assert bottom([100, 90, 80, 70, None, None]) == [4]  # the unranked count for nothing
 
 
 def test_monthly_scores_grades_ranks_and_change():
@@ -282,7 +295,7 @@ def test_monthly_scores_grades_ranks_and_change():
     # October: 红升 100 (1st), 阳光 100 − 3×2 = 94 (2nd), 永胜 100 − 3×2 − 10×(1−0) = 84 (3rd).
     assert {r["community_id"]: r["previous_rank"] for r in month["ranking"]} == {
         1: 3, 2: 1, 3: None, 4: 2}
-    assert [b["name"] for b in month["bottom_three"]] == ["红升社区", "阳光社区"]
+    assert [b["name"] for b in month["bottom_three"]] == ["红升社区"]
     assert month["rule"]["grades"][0] == {"min_score": 90, "grade": "优秀"}
     october_only = R.monthly_report(COMMUNITIES, october(), CAL, R.parse_month("2026-10"),
                                     NOW, RULE)

@@ -166,6 +166,8 @@ export async function show(ctx) {
       contact_person: document.getElementById("s-contact_person").value.trim(),
       contact_phone: document.getElementById("s-contact_phone").value.trim(),
       prompt_review: document.getElementById("s-prompt_review").checked,
+      bulletin_to: document.getElementById("s-bulletin_to").value.trim(),
+      bulletin_cc: document.getElementById("s-bulletin_cc").value.trim(),
       ...rule() };
     save.disabled = true;
     save.textContent = "正在保存…";
@@ -192,6 +194,11 @@ export async function show(ctx) {
       textField("letter_masthead", "函件抬头（版头）", doc.letter_masthead),
       textField("contact_person", "联系人", doc.contact_person),
       textField("contact_phone", "联系电话", doc.contact_phone))),
+  h("section", { class: "panel", id: "bulletin-section" },
+    h("h3", {}, "周通报（主送、抄送）"),
+    h("div", { class: "grid" },
+      textField("bulletin_to", "主送", doc.bulletin_to, "单位名称以“、”分隔；留空则列出全部在用单位（社区、专班、科室）"),
+      textField("bulletin_cc", "抄送", doc.bulletin_cc, "留空则为“明桦街道创建全国文明城市工作领导小组”"))),
   h("section", { class: "panel", id: "review-section" },
     h("h3", {}, "提示函"),
     h("div", { class: "field checkbox" }, h("label", { class: "check", for: "s-prompt_review" },

@@ -4,7 +4,7 @@ import { flagTags, statusBadge } from "../finding-view.js";
 import { formatTime, h, render, toast, TYPE_NAMES } from "../ui.js";
 
 const COLUMNS = [["code", "问题编号"], ["found_at", "发现时间"], ["community_id", "责任单位"], [null, "点位"],
-  [null, "测评条目"], ["status", "状态"], ["reply_due", "答复期限"], ["rectify_due", "整改时限"]];
+  [null, "测评条目"], [null, "来源"], ["status", "状态"], ["reply_due", "答复期限"], ["rectify_due", "整改时限"]];
 let state = { page: 1, sort: "-found_at", filters: {} };
 
 function params(extra = {}) {
@@ -75,10 +75,12 @@ export async function show(ctx) {
     h("div", { class: "scroll-x" }, h("table", { class: "ledger", id: "ledger" },
       h("thead", {}, h("tr", {}, ...head)),
       h("tbody", {}, ...page.items.map((x) => h("tr", { dataset: { finding: x.id } },
-        h("td", {}, h("a", { href: `#/finding/${x.id}` }, x.code)), h("td", {}, formatTime(x.found_at)),
-        h("td", {}, x.unit_name || x.community_name || "未派发"), h("td", {}, x.point_name || "未登记点位"),
-        h("td", {}, x.item_text), h("td", {}, statusBadge(x), ...flagTags(x)), h("td", {}, x.reply_due || ""),
-        h("td", {}, x.rectify_due || "")))))),
+        // Codes and dates never wrap mid-value (the table scrolls sideways instead).
+        h("td", { class: "nowrap" }, h("a", { href: `#/finding/${x.id}` }, x.code)),
+        h("td", { class: "date" }, formatTime(x.found_at)),
+        h("td", {}, x.unit_name || x.community_name || "未派发"), h("td", {}, x.point_name || x.address || "未登记点位"),
+        h("td", {}, x.item_text), h("td", { class: "nowrap" }, x.source), h("td", {}, statusBadge(x), ...flagTags(x)),
+        h("td", { class: "date" }, x.reply_due || ""), h("td", { class: "date" }, x.rectify_due || "")))))),
     h("div", { class: "actions" },
       h("button", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; show(ctx); } }, "上一页"),
       h("button", { type: "button", disabled: state.page >= pages, onclick: () => { state.page += 1; show(ctx); } }, "下一页")),

@@ -1,4 +1,5 @@
-/** The map of open problems: colour by status and overdue, filters, a side panel per problem. */
+/** The map of open problems: status is the fill, overdue a red ring, clusters show their mix; a
+ * legend, filters and a side panel per problem. */
 import { loadUnits, unitOptions } from "../units.js";
 import { showFindingPanel } from "../finding-panel.js";
 import { loadLeaflet } from "../map.js";
@@ -6,7 +7,9 @@ import { h, render } from "../ui.js";
 
 const COLOURS = { unassigned: "#6e7781", assigned: "#b35900", returned: "#8250df", replied: "#1f6feb",
   rectified: "#0a7f5a", closed: "#17692f", void: "#555555" };
-const OVERDUE = "#d00000";
+const LABELS = { unassigned: "待派发", assigned: "待答复", returned: "待改派", replied: "整改中", rectified: "待复查",
+  closed: "已销号", void: "已作废" };
+const OPEN = ["unassigned", "assigned", "returned", "replied", "rectified"];
 let state = null;
 
 /** Load the marker-cluster plugin after Leaflet (both served by us, precached). */
@@ -27,9 +30,47 @@ async function loadCluster() {
   return L;
 }
 
-/** The colour a finding is drawn in: red when overdue, else its status colour. */
+/** The fill a finding is drawn in: its status (overdue is a ring around it, not a colour). */
 export function colourOf(p) {
-  return p.overdue ? OVERDUE : COLOURS[p.status] || "#333";
+  return COLOURS[p.status] || "#333";
+}
+
+/**
+ * A cluster's icon: a ring split by status (conic gradient), the count inside, and the overdue
+ * count on a red badge, so one late problem does not paint a whole district red.
+ * @param {Record<string, number>} byStatus @param {number} overdue
+ */
+export function clusterHtml(byStatus, overdue, size) {
+  const entries = Object.entries(byStatus).filter(([, n]) => n > 0)
+    .sort(([a], [b]) => Object.keys(COLOURS).indexOf(a) - Object.keys(COLOURS).indexOf(b));
+  const total = entries.reduce((sum, [, n]) => sum + n, 0) || 1;
+  let at = 0;
+  const stops = entries.map(([status, n]) => {
+    const from = (at * 100) / total;
+    at += n;
+    return `${COLOURS[status] || "#333"} ${from.toFixed(1)}% ${((at * 100) / total).toFixed(1)}%`;
+  });
+  const ring = stops.length ? `conic-gradient(${stops.join(", ")})` : "none";
+  const mix = entries.map(([status, n]) => `${status}:${n}`).join(",");
+  const late = overdue ? `<span class="late-count" title="逾期">${overdue}</span>` : "";
+  return `<div class="cluster-dot" data-mix="${mix}" style="width:${size}px;height:${size}px;background-image:${ring}">`
+    + `<span class="count">${total}</span>${late}</div>`;
+}
+
+/** What a cluster holds, for its tooltip: 3 个问题：待答复 2、待复查 1；逾期 1. */
+function mixText(byStatus, overdue) {
+  const parts = Object.entries(byStatus).filter(([, n]) => n > 0).map(([s, n]) => `${LABELS[s] || s} ${n}`);
+  const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
+  return `${total} 个问题：${parts.join("、")}${overdue ? `；逾期 ${overdue}` : ""}`;
+}
+
+/** The legend: each status's fill, the overdue ring, and how a cluster reads. */
+function legend() {
+  return h("ul", { class: "legend", id: "map-legend", "aria-label": "图例" },
+    ...OPEN.map((s) => h("li", { dataset: { status: s } },
+      h("span", { class: "swatch", style: `background:${COLOURS[s]}` }), LABELS[s])),
+    h("li", { dataset: { status: "overdue" } }, h("span", { class: "swatch ring" }), "红圈：逾期"),
+    h("li", {}, h("span", { class: "swatch mix" }), "环形：汇总，按状态分色，红标为逾期数"));
 }
 
 function query() {
@@ -58,16 +99,16 @@ async function reload() {
     const [lon, lat] = feat.geometry.coordinates;
     const p = feat.properties;
     if (p.cluster) {
-      const size = Math.min(64, 26 + Math.log2(p.count) * 6);
+      const size = Math.min(64, 30 + Math.log2(p.count) * 6);
       L.marker([lat, lon], { icon: L.divIcon({ className: "", iconSize: [size, size],
-        html: `<div class="cluster-dot" style="width:${size}px;height:${size}px">${p.count}</div>` }) })
+        html: clusterHtml(p.by_status || {}, p.overdue_count, size) }) })
         .on("click", () => state.map.setView([lat, lon], Math.min(state.map.getZoom() + 2, 18)))
-        .bindTooltip(`${p.count} 个问题${p.overdue_count ? `，逾期 ${p.overdue_count}` : ""}`)
+        .bindTooltip(mixText(p.by_status || {}, p.overdue_count))
         .addTo(state.clusters);
     } else {
-      const m = L.marker([lat, lon], { overdue: p.overdue, icon: L.divIcon({ className: "", iconSize: [18, 18],
-        html: `<div class="marker-dot" data-finding="${p.id}" style="background:${colourOf(p)}"></div>` }) });
-      m.bindTooltip(`${p.code} ${p.item_text || ""}`);
+      const m = L.marker([lat, lon], { overdue: p.overdue, status: p.status, icon: L.divIcon({ className: "", iconSize: [18, 18],
+        html: `<div class="marker-dot${p.overdue ? " late" : ""}" data-finding="${p.id}" style="background:${colourOf(p)}"></div>` }) });
+      m.bindTooltip(`${p.code} ${LABELS[p.status] || ""}${p.overdue ? "·逾期" : ""} ${p.item_text || ""}`);
       m.on("click", () => select(p.id));
       markers.push(m);
     }
@@ -117,13 +158,17 @@ export async function show(ctx) {
     loadUnits(ctx), ctx.api.get("/api/v1/location-types").then((t) => t.items.filter((x) => x.active))]);
   state = { ctx, filters: {}, seq: 0 };
   render(
-    h("h1", {}, "问题地图"),
+    h("div", { class: "toolbar" }, h("h1", {}, "问题地图"),
+      h("a", { class: "button", href: "#/s/record", id: "record-link" }, "＋ 录入问题")),
     filterBar(ctx, checklists, units, types),
     h("p", { class: "muted", id: "map-meta" }),
+    legend(),
     h("div", { class: "mapwrap" }, h("div", { id: "smap" }),
       h("aside", { id: "side" }, h("p", { class: "muted" }, "点击地图上的问题查看详情、整改前后照片和处理记录"))),
   );
   const L = await loadCluster();
+  // Left before the map was drawn (render drops a screen whose hash is gone): nothing to draw into.
+  if (!document.getElementById("smap")) { state = null; return; }
   state.L = L;
   const map = L.map("smap", { maxZoom: 19 });
   if (ctx.config.tile_url) L.tileLayer(ctx.config.tile_url, { maxZoom: 19, attribution: ctx.config.tile_attribution }).addTo(map);
@@ -135,13 +180,14 @@ export async function show(ctx) {
   window.__supervisionMap = map; // for diagnostics and browser tests
   state.layer = L.markerClusterGroup({
     chunkedLoading: true, maxClusterRadius: 40,
-    // A group is red when any problem in it is overdue, so lateness shows at every zoom.
+    // A group shows the mix of its statuses and how many are overdue, at every zoom.
     iconCreateFunction: (cluster) => {
       const children = cluster.getAllChildMarkers();
+      const byStatus = {};
+      for (const m of children) byStatus[m.options.status] = (byStatus[m.options.status] || 0) + 1;
       const late = children.filter((m) => m.options.overdue).length;
-      const size = Math.min(56, 28 + Math.log2(children.length) * 5);
-      return L.divIcon({ className: "", iconSize: [size, size], html:
-        `<div class="cluster-dot" style="width:${size}px;height:${size}px;background:${late ? "rgba(208,0,0,.9)" : "rgba(31,111,235,.9)"}">${children.length}</div>` });
+      const size = Math.min(56, 32 + Math.log2(children.length) * 5);
+      return L.divIcon({ className: "", iconSize: [size, size], html: clusterHtml(byStatus, late, size) });
     },
   }).addTo(map);
   state.clusters = L.layerGroup().addTo(map);

@@ -47,8 +47,9 @@ Grade (等次): the first threshold the score reaches — ≥90 优秀, ≥80 �
 Rank: competition ranking by score among ranked communities (ties share a rank, the next
 rank skips); the weekly ranking uses this same score computed over the week. ``change`` is
 last month's rank minus this month's (positive: moved up), null when unranked in either.
-The bottom three (倒数三名) are the three worst-ranked communities, ties at the cut included,
-never one ranked first.
+The bottom list (倒数, the key ``bottom_three`` kept from v1) names the worst-ranked units whose
+score is below the median of the ranked scores, never more than a third of the ranked units (a
+tie group that would cross that cap is left out whole): of four ranked, at most the last.
 
 The computation is split along its seams, each module readable on its own:
 ``periods`` (weeks, months, half-months, years), ``timeline`` (one finding's history and
@@ -57,10 +58,10 @@ clocks), ``stats`` (per-unit numbers), ``scoring`` (the rule), ``ranking``, ``bu
 year). This package re-exports their names, so ``from server.services import reports as R``
 keeps working.
 """
-from .bulletins import (CAMPAIGN_FIELDS, CLOCK_LABELS, COMMUNITY_FIELDS, GRADED_FIELDS, DEFAULT_TYPICAL_PHOTOS,  # noqa: F401
+from .bulletins import (KIND_LABELS, CAMPAIGN_FIELDS, CLOCK_LABELS, COMMUNITY_FIELDS, GRADED_FIELDS, DEFAULT_TYPICAL_PHOTOS,  # noqa: F401
                         MONTHLY_FIELDS, RESOLUTION_LABELS, last_period_followup, monthly_report,
                         overdue_list, period_scores, problems_by_place, scope_to_community,
-                        typical_photos, weekly_report)
+                        typical_photos, unit_section, weekly_report)
 from .campaign import duty_rows, monthly_terms, submission_ranking, yearly_rows  # noqa: F401
 from .coverage import coverage_report  # noqa: F401
 from .periods import (YEARS, Period, cutoff_day, cutoff_of, day_end, half_of,  # noqa: F401

@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from ..calendar import WorkCalendar
+from ...models.findings import SOURCES
 from ..lifecycle import STATUS_LABELS
 from .periods import Period, cutoff_day, cutoff_of, local_day, local_iso, previous_period
 from .ranking import _public, _ranking, _ranking_table, bottom_three
@@ -141,14 +142,17 @@ def problems_by_place(facts: list[Facts], period: Period, cutoff: datetime,
     """The period's new problems by community → point → item."""
     tree: dict[int, dict] = {cid: {} for cid, _ in communities}
     for fx, cid in _noticed_in(facts, period):
+        if cid not in tree:
+            continue  # another kind of unit: it has its own section
         f = fx.finding
         status = _status(fx, cutoff)
-        points = tree.setdefault(cid, {})
+        points = tree[cid]
         point = points.setdefault(f.point_id, {"point_id": f.point_id,
                                                "name": f.point_name or "未登记点位", "items": []})
         point["items"].append({"finding_id": f.id, "code": f.code, "item_code": f.item_code,
                                "item_text": f.item_text, "status": status,
-                               "status_label": STATUS_LABELS.get(status)})
+                               "status_label": STATUS_LABELS.get(status), "source": f.source,
+                               "source_label": SOURCES.get(f.source, f.source)})
     names = dict(communities)
     out = []
     for cid, points in tree.items():
@@ -160,15 +164,26 @@ def problems_by_place(facts: list[Facts], period: Period, cutoff: datetime,
     return out
 
 
+def by_source(facts: list[Facts], period: Period) -> list[dict]:
+    """The period's new problems (every unit) by 问题来源, in the work plan's order."""
+    counts = dict.fromkeys(SOURCES, 0)
+    for f in {fx.finding.id: fx.finding for fx, _ in _noticed_in(facts, period)}.values():
+        counts[f.source] = counts.get(f.source, 0) + 1
+    return [{"source": s, "label": SOURCES.get(s, s), "new": n} for s, n in counts.items()]
+
+
 def weekly_report(communities: list[tuple[int, str]], findings: list[FindingRow],
                   cal: WorkCalendar, period: Period, now: datetime, rule: dict,
                   typical_limit: int = DEFAULT_TYPICAL_PHOTOS,
-                  coverage: dict | None = None) -> dict:
-    """The weekly bulletin (周通报) over every community."""
+                  coverage: dict | None = None, unit_names: dict | None = None) -> dict:
+    """The weekly bulletin (周通报) over every community (or the units of one other kind).
+
+    ``unit_names`` names every unit, so the overdue and follow-up lists name a 专班 or 科室
+    that held a problem; the ranking and the tables cover ``communities`` only."""
     cutoff = cutoff_of(period, now)
-    names = dict(communities)
+    names = {**(unit_names or {}), **dict(communities)}
     facts = [analyse(f, cal, cutoff) for f in findings]
-    stats, backlog = community_stats(facts, period, cutoff, names)
+    stats, backlog = community_stats(facts, period, cutoff, dict(communities))
     scores, ranks = _ranking(communities, stats, rule)
     rows = [_row(cid, name, stats[cid], ranks[cid]) for cid, name in communities]
     ranking = _ranking_table(communities, stats, scores, ranks)
@@ -182,7 +197,7 @@ def weekly_report(communities: list[tuple[int, str]], findings: list[FindingRow]
         "typical_photos": typical_photos(facts, period, names, typical_limit),
         "last_period": last_period_followup(facts, prev, cutoff, names),
         "problems": problems_by_place(facts, period, cutoff, communities),
-        "coverage": coverage, "rule": rule,
+        "sources": by_source(facts, period), "coverage": coverage, "rule": rule,
     }
 
 
@@ -240,6 +255,23 @@ def monthly_report(communities: list[tuple[int, str]], findings: list[FindingRow
 
 # --------------------------------------------------------------------------- scoping
 
+KIND_LABELS = {"task_force": "专班", "office": "科室"}
+
+
+def unit_section(kind: str, report: dict) -> dict:
+    """A kind's own section of the bulletin (五(二)7: the task force reports on and ranks the
+    专班 too): its units by rank with their figures and scores, its bottom list, its problems
+    and overdue events — from a weekly_report over the units of that kind."""
+    ids = {r["community_id"] for r in report["communities"]}
+    scores = {r["community_id"]: r["score"] for r in report["ranking"]}
+    rows = [dict(r, unit_id=r["community_id"], kind=kind, score=scores.get(r["community_id"]))
+            for r in report["communities"]]
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["community_id"]))
+    return {"kind": kind, "label": KIND_LABELS.get(kind, kind), "rows": rows,
+            "bottom": report["bottom_three"], "problems": report["problems"],
+            "overdue": [o for o in report["overdue"] if o["community_id"] in ids]}
+
+
 def scope_to_community(report: dict, community_id: int) -> dict:
     """What a community account may see: its own row and lists, and the public ranking.
 
@@ -261,5 +293,10 @@ def scope_to_community(report: dict, community_id: int) -> dict:
         cov["by_community"] = [r for r in cov.get("by_community", [])
                                if r["community_id"] == community_id]
         out["coverage"] = cov
+    if "unit_sections" in report:  # another unit's ranking is public, its problems are not
+        out["unit_sections"] = [
+            {**s, **{k: [r for r in s[k] if r["community_id"] == community_id]
+                     for k in ("problems", "overdue") if k in s}}
+            for s in report["unit_sections"]]
     out["scope"] = {"community_id": community_id}
     return out

@@ -1,4 +1,6 @@
-"""Ranking: competition ranks by score among the eligible units, the public table, the bottom three."""
+"""Ranking: competition ranks by score among the eligible units, the public table, the bottom list."""
+import statistics
+
 from .scoring import score_of
 from .stats import Stats
 
@@ -14,14 +16,23 @@ def competition_ranks(scores: dict, eligible) -> dict:
     return {k: ranks.get(k) for k in scores}
 
 
+
 def bottom_three(rows: list[dict]) -> list[dict]:
-    """The three worst-ranked rows, ties at the cut included, never a row ranked first."""
-    ranked = sorted((r for r in rows if r["rank"] is not None and r["rank"] > 1),
-                    key=lambda r: (-r["rank"], r["community_id"]))
-    if len(ranked) <= 3:
-        return ranked
-    cut = ranked[2]["rank"]
-    return [r for r in ranked if r["rank"] >= cut]
+    """倒数 (the name keeps the contract's key): the worst-ranked rows whose score lies below the
+    median of the ranked scores, never more than a third of the ranked rows — a tie group that
+    would cross that cap is left out whole. Of 4 ranked, at most the last; of 2, nobody."""
+    ranked = [r for r in rows if r["rank"] is not None]
+    cap = len(ranked) // 3
+    if not cap:
+        return []
+    median = statistics.median(r["score"] for r in ranked)
+    out: list[dict] = []
+    for rank in sorted({r["rank"] for r in ranked}, reverse=True):
+        group = sorted((r for r in ranked if r["rank"] == rank), key=lambda r: r["community_id"])
+        if group[0]["score"] >= median or len(out) + len(group) > cap:
+            break
+        out += group
+    return out
 
 
 def _ranking(communities, stats: dict[int, Stats], rule: dict) -> tuple[dict, dict]:

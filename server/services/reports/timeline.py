@@ -54,6 +54,7 @@ class FindingRow:
     severity: str = "general"
     before_photo: str | None = None
     after_photo: str | None = None
+    source: str = "routine"  # 问题来源 (models.findings.SOURCES)
     _timeline: tuple | None = field(default=None, repr=False, compare=False)  # cache
 
 
