@@ -29,6 +29,8 @@ def from_env() -> dict:
         # Assignment and review thresholds (metres).
         "NEAREST_POINT_RADIUS_M": float(os.environ.get("NEAREST_POINT_RADIUS_M", "150")),
         "GPS_FAR_FROM_POINT_M": float(os.environ.get("GPS_FAR_FROM_POINT_M", "200")),
+        # A 此处 failure this close to an open finding of the same item re-sights it.
+        "RESIGHT_RADIUS_M": float(os.environ.get("RESIGHT_RADIUS_M", "30")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(32 * 1024 * 1024))),
         "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(25 * 1024 * 1024))),
         "PHOTO_MAX_PIXELS": int(os.environ.get("PHOTO_MAX_PIXELS", str(60_000_000))),
