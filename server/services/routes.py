@@ -71,19 +71,19 @@ def put_route(actor: User, day: date, user_id: int, point_ids: list[int], now: d
     """Replace an inspector's route for a day (the order given is the walking order)."""
     user = _user(user_id)
     if user.role != "inspector" or not user.active:
-        raise _invalid("user_id", "只能给在岗的督导员分配路线")
+        raise _invalid("user_id", f"督导员：{user.display_name}不是在岗的督导员，不能分配路线")
     if len(point_ids) > MAX_POINTS:
-        raise _invalid("point_ids", f"一天最多分配 {MAX_POINTS} 个点位")
+        raise _invalid("point_ids", f"点位：一天最多分配 {MAX_POINTS} 个")
     seen = set()
     for i, pid in enumerate(point_ids):
         if pid in seen:
-            raise _invalid(f"point_ids[{i}]", "点位重复")
+            raise _invalid(f"point_ids[{i}]", f"点位：第 {i + 1} 个点位（编号 {pid}）重复")
         seen.add(pid)
     active = set(db.session.scalars(sa.select(Point.id).where(
         Point.id.in_(point_ids), Point.active.is_(True)))) if point_ids else set()
     for i, pid in enumerate(point_ids):
         if pid not in active:
-            raise _invalid(f"point_ids[{i}]", "点位不存在或已停用")
+            raise _invalid(f"point_ids[{i}]", f"点位：第 {i + 1} 个点位（编号 {pid}）不存在或已停用")
     before = _points_of(day, user_id)
     db.session.execute(sa.delete(RouteStop).where(RouteStop.day == day, RouteStop.user_id == user_id))
     if point_ids:

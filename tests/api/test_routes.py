@@ -74,12 +74,14 @@ def test_a_retired_point_or_a_retired_inspector_cannot_be_allocated(own_app, own
     assert own_auth.client.patch(f"/api/v1/points/{pids[1]}", json={"active": False},
                                  headers=own_auth.headers("admin")).status_code == 200
     r = put(own_auth, uid, {"point_ids": pids})
-    assert r.status_code == 422 and r.json["error"]["fields"] == {"point_ids[1]": "点位不存在或已停用"}
+    assert r.status_code == 422
+    assert r.json["error"]["fields"] == {"point_ids[1]": f"点位：第 2 个点位（编号 {pids[1]}）不存在或已停用"}
+    assert r.json["error"]["message"].startswith("点位：")
     other = user_id(own_app, "inspector2")
     assert own_auth.client.patch(f"/api/v1/users/{other}", json={"active": False},
                                  headers=own_auth.headers("admin")).status_code == 200
     r = put(own_auth, other, {"point_ids": pids[:1]})
-    assert r.status_code == 422 and "user_id" in r.json["error"]["fields"]
+    assert r.status_code == 422 and r.json["error"]["fields"]["user_id"].startswith("督导员：")
 
 
 def test_who_may_read_and_write_routes(app, auth, clock):
