@@ -7,6 +7,7 @@ import { metres, pathLength, walkingOrder } from "../walk.js";
 
 const pct = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 100)}%`);
 let mine = null;
+let loads = 0; // show() calls in flight: only the last one draws, and marks the form ready
 
 /** The picked points in walking order from the chosen start. */
 function ordered() {
@@ -71,9 +72,18 @@ function dayTable(day, coverage) {
 
 export async function show(ctx, day = null, user = null) {
   day = day || localDay();
-  const [users, points, routes, coverage] = await Promise.all([
-    ctx.api.get("/api/v1/users"), ctx.api.get("/api/v1/points"), ctx.api.get(`/api/v1/routes/${day}`),
-    day <= localDay() ? ctx.api.get(`/api/v1/reports/coverage?date=${day}`).catch(() => null) : null]);
+  loads += 1;
+  document.getElementById("route-form")?.removeAttribute("data-ready");
+  let answers;
+  try {
+    answers = await Promise.all([
+      ctx.api.get("/api/v1/users"), ctx.api.get("/api/v1/points"), ctx.api.get(`/api/v1/routes/${day}`),
+      day <= localDay() ? ctx.api.get(`/api/v1/reports/coverage?date=${day}`).catch(() => null) : null]);
+  } finally {
+    loads -= 1;
+  }
+  if (loads) return; // a later call (another day or inspector) draws
+  const [users, points, routes, coverage] = answers;
   const inspectors = users.items.filter((u) => u.role === "inspector" && u.active);
   user = user || inspectors[0]?.id || null;
   const current = routes.items.find((r) => r.user_id === user);
@@ -82,8 +92,8 @@ export async function show(ctx, day = null, user = null) {
       .sort((a, b) => (a.properties.unit_name || "").localeCompare(b.properties.unit_name || "", "zh")
         || a.properties.name.localeCompare(b.properties.name, "zh")),
     picked: new Set(current?.point_ids || []), start: current?.point_ids?.[0] ?? null };
-  const dayInput = h("input", { id: "r-date", type: "date", value: day, onchange: () => show(ctx, dayInput.value, user) });
-  const who = h("select", { id: "r-user", onchange: () => show(ctx, day, Number(who.value)) },
+  const dayInput = h("input", { id: "r-date", type: "date", value: day, onchange: () => { if (dayInput.value && dayInput.value !== day) show(ctx, dayInput.value, user); } });
+  const who = h("select", { id: "r-user", onchange: () => { if (Number(who.value) !== user) show(ctx, day, Number(who.value)); } },
     ...inspectors.map((u) => h("option", { value: u.id }, `${u.display_name}（${(routes.items.find((r) => r.user_id === u.id)?.point_ids || []).length}）`)));
   if (user) who.value = String(user);
   const start = h("select", { id: "r-start", onchange: () => { mine.start = Number(start.value); drawPreview(); } });
@@ -91,7 +101,7 @@ export async function show(ctx, day = null, user = null) {
     h("h1", {}, "日督导路线分配"),
     h("p", { class: "muted" }, "为督导员分配当天要走的点位。保存的顺序即步行顺序：从起点出发，依次走最近的点位并消除交叉；手机上的今日路线按此顺序显示。"),
     h("div", { class: "panel" }, h("h3", {}, `${day} 分配与完成情况`), dayTable(day, coverage)),
-    h("form", { class: "panel", id: "route-form", onsubmit: (e) => { e.preventDefault(); save(ctx); } },
+    h("form", { class: "panel", id: "route-form", dataset: { user: user ?? "", day, ready: "1" }, onsubmit: (e) => { e.preventDefault(); save(ctx); } },
       h("label", { for: "r-date" }, "日期"), dayInput,
       h("label", { for: "r-user" }, "督导员"), who,
       inspectors.length ? null : h("p", { class: "form-error" }, "没有在岗的督导员：请管理员先添加"),
