@@ -13,6 +13,14 @@ function title(rec) {
   return rec.label || `${typeName(rec.body.location_type) || "检查"}${rec.body.point_id ? "" : "（未登记点位）"}`;
 }
 
+/** Failed items the server added to a problem already open (仍未整改), with links to it. */
+function resighted(rec) {
+  const joined = (rec.findings || []).filter((f) => f.resighting);
+  if (!joined.length) return null;
+  return h("div", { class: "muted resighted" }, `${joined.length} 项为已有问题“仍未整改”，已记入原问题：`,
+    ...joined.map((f, i) => h("a", { href: `#/finding/${f.finding_id}` }, `${i ? "、" : ""}查看`)));
+}
+
 function row(rec) {
   const editable = ["draft", "rejected"].includes(rec.state) && rec.kind === "inspection";
   const fails = rec.kind === "inspection" ? rec.body.results.filter((r) => r.result === "fail").length : 0;
@@ -25,6 +33,7 @@ function row(rec) {
           rec.kind === "inspection" ? ` · ${rec.body.results.length} 项，不合格 ${fails}` : "")),
       h("span", { class: `state ${rec.state}` }, STATE_LABELS[rec.state] || rec.state)),
     errors,
+    resighted(rec),
     editable ? h("a", { href: `#/inspect/record/${rec.id}`, class: "filebtn" }, rec.state === "draft" ? "继续填写" : "修改后重新提交") : null,
     rec.kind === "action" && rec.state === "rejected" && !["submit", "complete_duty"].includes(rec.body.action)
       ? h("a", { href: `#/finding/${rec.body.finding_id}`, class: "filebtn" }, "打开问题重新处理") : null);
