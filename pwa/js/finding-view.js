@@ -5,7 +5,8 @@ export const STATUS_LABELS = { unassigned: "待派发", assigned: "待答复", r
   rectified: "待复查", closed: "已销号", void: "已作废" };
 const ACTION_LABELS = { create: "录入", assign: "派发", reply: "答复", return: "回退", deny_return: "驳回回退",
   rectify: "整改完成", request_extension: "申请延期", approve_extension: "同意延期", deny_extension: "不同意延期",
-  set_deadline: "调整时限", verify: "复查通过", reject: "复查不通过（返工）", void: "作废", prompt: "提示函" };
+  set_deadline: "调整时限", verify: "复查通过", reject: "复查不通过（返工）", void: "作废", prompt: "提示函",
+  resight: "再次发现（仍未整改）" };
 const FLAG_LABELS = { late_entry: "非当日录入", gps_far_from_point: "定位偏离点位", provisional_deadline: "时限待定",
   extension_pending: "延期待批", photo_reused: "照片重复使用", exif_mismatch: "照片信息不符" };
 
