@@ -18,10 +18,13 @@ def free_item(app, point, location_type: str = "street") -> str:
     with app.app_context():
         taken = set(db.session.scalars(sa.select(Finding.item_code).where(
             Finding.point_id == point.id, Finding.status.in_(JOINABLE))))
-        codes = db.session.scalars(sa.select(ChecklistItem.code).where(
+        items = list(db.session.scalars(sa.select(ChecklistItem).where(
             ChecklistItem.location_type == location_type, ChecklistItem.active.is_(True))
-            .order_by(ChecklistItem.position))
-        return next(c for c in codes if c not in taken)
+            .order_by(ChecklistItem.position)))
+        first = items[0]  # the others alike in limit and photo rule first: the same clocks
+        items.sort(key=lambda i: (i.limit_days != first.limit_days,
+                                  i.photo_required != first.photo_required))
+        return next(i.code for i in items if i.code not in taken)
 
 
 def push_finding(app, auth, community="yongsheng", covert=False, **kw) -> str:
