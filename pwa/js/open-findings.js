@@ -3,6 +3,7 @@
  * the failure joins it ("仍未整改") or opens a new one. */
 import { localDay } from "./clock.js";
 import { h } from "./ui.js";
+import { metres } from "./walk.js";
 
 export const OPEN_STATUSES = ["unassigned", "assigned", "returned", "replied", "rectified"];
 const CACHE_KEY = "open-findings";
@@ -42,13 +43,6 @@ export async function refreshOpenFindings(ctx, pointIds = []) {
   return true;
 }
 
-/** Metres between two positions (equirectangular; the radius is small). */
-function metres(lat1, lon1, lat2, lon2) {
-  const rad = Math.PI / 180;
-  const x = (lon2 - lon1) * rad * Math.cos(((lat1 + lat2) / 2) * rad);
-  return 6371008.8 * Math.hypot(x, (lat2 - lat1) * rad);
-}
-
 /**
  * The open finding a failure of this item here would join, as the server's rule reads: the
  * same point, or for 此处 within the radius; the oldest first.
@@ -58,7 +52,7 @@ function metres(lat1, lon1, lat2, lon2) {
 export function matchOpenFinding(copy, where, radius = HERE_RADIUS_M) {
   const hits = (copy?.items || []).filter((f) => f.item_code === where.item_code && OPEN_STATUSES.includes(f.status) && (
     where.point_id !== null ? f.point_id === where.point_id
-      : where.lat !== null && f.lat !== null && metres(where.lat, where.lon, f.lat, f.lon) <= radius));
+      : where.lat !== null && f.lat !== null && metres(where, f) <= radius));
   hits.sort((a, b) => (a.found_at < b.found_at ? -1 : a.found_at > b.found_at ? 1 : 0));
   return hits[0] || null;
 }

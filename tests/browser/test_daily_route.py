@@ -8,6 +8,7 @@ from server.extensions import db
 from server.models import Finding, FindingEvent, Inspection, Point, RouteStop, User
 from tests.browser.conftest import HERE
 from tests.browser.helpers import SHOTS, controlled_page, sign_in, wait_for, wait_synced
+from tests.browser.test_web_roles import sign_in_desk
 from tests.helpers.flow import upload
 from tests.helpers.images import make_jpeg
 from tests.helpers.records import inspection, result
@@ -43,10 +44,7 @@ def test_the_desk_allocates_a_day_in_walking_order(app, auth, desk):
     for width in (1280, 360):
         context = desk(width, 900 if width > 400 else 640)
         page = context.new_page()
-        page.goto("/")
-        page.fill("#username", "supervisor")
-        page.fill("#password", "pw")
-        page.click("button[type=submit]")
+        sign_in_desk(page, "supervisor")
         page.wait_for_selector("#tabs a[href='#/s/routes']")
         page.goto("/#/s/routes")
         page.wait_for_selector("#route-form")
