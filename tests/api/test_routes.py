@@ -126,3 +126,14 @@ def test_coverage_counts_allocated_done_and_late_entries_per_inspector(app, auth
     assert first["allocated_to"] == [mine["display_name"]]
     community = auth.get("yongsheng", "/api/v1/reports/coverage?date=2026-11-26").json
     assert community["by_inspector"] == []
+
+
+def test_the_printed_daily_report_names_the_inspectors(app, auth, clock):
+    uid, pids = user_id(app, "inspector"), point_ids(app, 2)
+    put(auth, uid, {"point_ids": pids})
+    _visit(auth, app, pids[0], "2026-11-27T09:00:00+08:00")
+    with app.app_context():
+        name = db.session.get(User, uid).display_name
+    html = auth.get("supervisor", f"/reports/coverage?date={DAY}").get_data(as_text=True)
+    assert "分督导员（日督导分配）" in html and name in html
+    assert "非当日录入" in html and "仍未整改" in html

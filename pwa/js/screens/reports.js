@@ -10,12 +10,12 @@ const KINDS = [["task_force", "专班"], ["office", "科室"]];
 function weeklyTable(id, label, rows) {
   const sorted = rows.slice().sort((a, b) => (a.rank ?? 999) - (b.rank ?? 999));
   return h("div", { class: "scroll-x" }, h("table", { class: "ledger", id },
-    h("thead", {}, h("tr", {}, ...["排名", label, "新增", "销号", "未销号", "答复逾期", "整改逾期", "按时答复率", "按期结案率", "返工"]
+    h("thead", {}, h("tr", {}, ...["排名", label, "新增", "销号", "未销号", "答复逾期", "整改逾期", "按时答复率", "按期结案率", "返工", "仍未整改"]
       .map((t) => h("th", {}, t)))),
     h("tbody", {}, ...sorted.map((c) => h("tr", {},
       h("td", {}, c.rank ?? "—"), h("td", {}, c.name), h("td", {}, c.new), h("td", {}, c.closed), h("td", {}, c.open),
       h("td", {}, c.overdue_replies), h("td", {}, c.overdue_rectifications), h("td", {}, pct(c.on_time_reply_rate)),
-      h("td", {}, pct(c.on_time_close_rate)), h("td", {}, c.rework))))));
+      h("td", {}, pct(c.on_time_close_rate)), h("td", {}, c.rework), h("td", {}, c.resightings ?? 0))))));
 }
 
 // The terms of the monthly score, as the settings name them (a unit sees why it lost points).
