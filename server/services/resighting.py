@@ -95,10 +95,21 @@ def _match(known: list[_Open], data: dict, item_code: str, radius_m: float) -> _
 
 def apply_resightings(user: User, sightings: list[tuple[dict, dict, str]],
                       now: datetime) -> list[Finding]:
-    """Append one "仍未整改" event (a ``reject`` when rectified) per sighting; return the findings."""
-    touched = []
+    """Append one "仍未整改" event (a ``reject`` when rectified) per sighting; return the findings.
+
+    The findings and their photo links are loaded in two queries whatever the number of sightings.
+    """
+    if not sightings:
+        return []
+    ids = list({fid for _, _, fid in sightings})
+    findings = {f.id: f for f in db.session.scalars(sa.select(Finding).where(Finding.id.in_(ids)))}
+    links: dict[str, dict] = {fid: {} for fid in ids}
+    for fid, pid, position in db.session.execute(
+            sa.select(FindingPhoto.finding_id, FindingPhoto.photo_id, FindingPhoto.position)
+            .where(FindingPhoto.finding_id.in_(ids))):
+        links[fid][pid] = position
     for data, r, finding_id in sightings:
-        finding = db.session.get(Finding, finding_id)
+        finding = findings[finding_id]
         before = finding.status
         extra = {"resighting": True, "inspection_id": data["id"], "result_id": r["id"],
                  "description": r["note"], "found_at": data["started_at"].isoformat()}
@@ -110,25 +121,16 @@ def apply_resightings(user: User, sightings: list[tuple[dict, dict, str]],
             action = "reject"
         else:
             action = ACTION
-        _link(finding, r["photo_ids"])
+        _link(finding, r["photo_ids"], links[finding_id])
         add_event(finding, user.id, action, before, now, note=NOTE, data=extra,
                   photo_ids=r["photo_ids"])
-        touched.append(finding)
-    return touched
+    return list(findings.values())
 
 
-def _link(finding: Finding, photo_ids: list[str]) -> None:
+def _link(finding: Finding, photo_ids: list[str], have: dict[str, int]) -> None:
     """Attach a sighting's photos to the finding as re-inspection photos, once each."""
-    if not photo_ids:
-        return
-    have = set(db.session.scalars(sa.select(FindingPhoto.photo_id).where(
-        FindingPhoto.finding_id == finding.id)))
-    top = db.session.scalar(sa.select(sa.func.max(FindingPhoto.position)).where(
-        FindingPhoto.finding_id == finding.id))
-    top = -1 if top is None else top
     for pid in photo_ids:
         if pid not in have:
-            top += 1
-            have.add(pid)
+            have[pid] = max(have.values(), default=-1) + 1
             db.session.add(FindingPhoto(finding_id=finding.id, photo_id=pid, stage="verify",
-                                        position=top))
+                                        position=have[pid]))
