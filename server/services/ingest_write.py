@@ -143,7 +143,8 @@ class _Rows:
         """One INSERT per table, parents first (SQLite checks foreign keys per statement)."""
         run = db.session.execute
         run(sa.insert(Inspection), self.inspections)
-        run(sa.insert(InspectionResult), self.results)
+        # The table, not the entity: the ORM would send rows with a null finding_id one by one.
+        run(sa.insert(InspectionResult.__table__), self.results)
         changes = []
         if self.letters:
             ids = run(sa.insert(Letter).returning(Letter.id, sort_by_parameter_order=True),

@@ -12,9 +12,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Finding, FindingPhoto, User
+from ..models import ChangeLog, Finding, FindingEvent, FindingPhoto, User
 from .assignment import distance_m
-from .events import add_event
 from .lifecycle import plan, target_of
 
 JOINABLE = ("unassigned", "assigned", "returned", "replied", "rectified")
@@ -97,22 +96,22 @@ def apply_resightings(user: User, sightings: list[tuple[dict, dict, str]],
                       now: datetime) -> list[Finding]:
     """Append one "仍未整改" event (a ``reject`` when rectified) per sighting; return the findings.
 
-    The findings and their photo links are loaded in two queries whatever the number of sightings.
+    A handful of statements per push whatever the number of sightings: the findings and their
+    photo links are read at once, and the events, photo links and change log written in bulk.
     """
     if not sightings:
         return []
     ids = list({fid for _, _, fid in sightings})
     findings = {f.id: f for f in db.session.scalars(sa.select(Finding).where(Finding.id.in_(ids)))}
-    links: dict[str, dict] = {fid: {} for fid in ids}
+    have: dict[str, dict] = {fid: {} for fid in ids}
     for fid, pid, position in db.session.execute(
             sa.select(FindingPhoto.finding_id, FindingPhoto.photo_id, FindingPhoto.position)
             .where(FindingPhoto.finding_id.in_(ids))):
-        links[fid][pid] = position
+        have[fid][pid] = position
+    events, links = [], []
     for data, r, finding_id in sightings:
         finding = findings[finding_id]
         before = finding.status
-        extra = {"resighting": True, "inspection_id": data["id"], "result_id": r["id"],
-                 "description": r["note"], "found_at": data["started_at"].isoformat()}
         if before == "rectified":
             t = plan("reject", before, user.role)
             finding.rework_count += 1
@@ -121,16 +120,23 @@ def apply_resightings(user: User, sightings: list[tuple[dict, dict, str]],
             action = "reject"
         else:
             action = ACTION
-        _link(finding, r["photo_ids"], links[finding_id])
-        add_event(finding, user.id, action, before, now, note=NOTE, data=extra,
-                  photo_ids=r["photo_ids"])
+        finding.updated_at = now
+        events.append({"finding_id": finding_id, "at": now, "actor_id": user.id, "action": action,
+                       "from_status": before, "to_status": finding.status, "note": NOTE,
+                       "photo_ids": list(r["photo_ids"]),
+                       "data": {"resighting": True, "inspection_id": data["id"],
+                                "result_id": r["id"], "description": r["note"],
+                                "found_at": data["started_at"].isoformat()}})
+        for pid in r["photo_ids"]:  # re-inspection photos, once each
+            if pid not in have[finding_id]:
+                have[finding_id][pid] = max(have[finding_id].values(), default=-1) + 1
+                links.append({"finding_id": finding_id, "photo_id": pid, "stage": "verify",
+                              "position": have[finding_id][pid]})
+    db.session.flush()
+    db.session.execute(sa.insert(FindingEvent), events)
+    if links:
+        db.session.execute(sa.insert(FindingPhoto), links)
+    db.session.execute(sa.insert(ChangeLog), [
+        {"entity": "finding", "entity_id": f.id, "community_id": f.community_id, "at": now}
+        for f in findings.values()])
     return list(findings.values())
-
-
-def _link(finding: Finding, photo_ids: list[str], have: dict[str, int]) -> None:
-    """Attach a sighting's photos to the finding as re-inspection photos, once each."""
-    for pid in photo_ids:
-        if pid not in have:
-            have[pid] = max(have.values(), default=-1) + 1
-            db.session.add(FindingPhoto(finding_id=finding.id, photo_id=pid, stage="verify",
-                                        position=have[pid]))
