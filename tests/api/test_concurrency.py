@@ -6,12 +6,8 @@ from server.models import Finding, FindingEvent, Inspection, Letter
 from tests.helpers.records import demo_point, inspection, item, new_id, result
 
 
-def test_two_devices_pushing_the_same_records_at_once_store_them_once(app, auth, clock):
-    points = [demo_point(app, t, c) for t in ("street", "compound") for c in
-              ("yongsheng", "hongsheng", "aihua", "yangguang")] + [demo_point(app, "toilet", "yongsheng"),
-                                                                  demo_point(app, "toilet", "hongsheng")]
-    # Ten places, so ten problems (the same item failed again at one place joins its open finding).
-    records = [inspection(p, [result(item(app, p.location_type), "fail", [new_id()])]) for p in points]
+def _push_from_two_devices(app, auth, records) -> dict:
+    """Two phones push the same records at the same instant, one in reverse order."""
     headers = auth.headers("inspector")
     barrier = threading.Barrier(2)
     answers = {}
@@ -30,6 +26,16 @@ def test_two_devices_pushing_the_same_records_at_once_store_them_once(app, auth,
     for t in threads:
         t.join(60)
     assert answers["a"].status_code == answers["b"].status_code == 200
+    return answers
+
+
+def test_two_devices_pushing_the_same_records_at_once_store_them_once(app, auth, clock):
+    points = [demo_point(app, t, c) for t in ("street", "compound") for c in
+              ("yongsheng", "hongsheng", "aihua", "yangguang")] + [demo_point(app, "toilet", "yongsheng"),
+                                                                  demo_point(app, "toilet", "hongsheng")]
+    # Ten places, so ten problems (the same item failed again at one place joins its open finding).
+    records = [inspection(p, [result(item(app, p.location_type), "fail", [new_id()])]) for p in points]
+    answers = _push_from_two_devices(app, auth, records)
     by_id = {}
     for name in "ab":
         for res in answers[name].json["results"]:
@@ -47,24 +53,7 @@ def test_two_devices_pushing_the_same_re_sightings_at_once_add_each_event_once(a
     point = demo_point(app, "street", "hongsheng")
     records = [inspection(point, [result(item(app), "fail", [new_id()])],
                           started_at=f"2026-11-27T09:{m:02d}:00+08:00") for m in range(10)]
-    headers = auth.headers("inspector")
-    barrier = threading.Barrier(2)
-    answers = {}
-
-    def device(name, batch):
-        """One phone pushing its copy of the batch."""
-        client = app.test_client()
-        barrier.wait()
-        answers[name] = client.post("/api/v1/sync/push", headers=headers,
-                                    json={"device_id": name, "records": batch})
-
-    threads = [threading.Thread(target=device, args=("a", records)),
-               threading.Thread(target=device, args=("b", list(reversed(records))))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert answers["a"].status_code == answers["b"].status_code == 200
+    answers = _push_from_two_devices(app, auth, records)
     touched = {tuple(r["finding_ids"]) for name in "ab" for r in answers[name].json["results"]}
     assert len(touched) == 1  # every record, created or duplicate, names the one finding
     with app.app_context():
