@@ -33,6 +33,12 @@ def main() -> None:
     print(f"sync ingest: {args.findings} findings in {args.findings // args.batch} pushes of {args.batch}: "
           f"{elapsed:.2f} s, {rate:.0f} findings/s, {queries['n'] / args.findings:.1f} SQL statements per finding "
           f"({app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]})")
+    with app.app_context():
+        from server.models import Finding, FindingEvent
+
+        opened = db.session.query(Finding).count()
+        again = db.session.query(FindingEvent).filter(FindingEvent.note == "仍未整改").count()
+    print(f"  of the failed items: {opened} opened a finding, {again} re-sighted an open one (仍未整改)")
     print(f"{'PASS' if rate >= TARGET else 'FAIL'}: target ≥ {TARGET:.0f} findings/s")
 
 

@@ -33,6 +33,8 @@ def from_env() -> dict:
         # the record's start; exif_mismatch when its GPS is this far from the record.
         "PHOTO_FRESH_MIN": float(os.environ.get("PHOTO_FRESH_MIN", "30")),
         "EXIF_FAR_M": float(os.environ.get("EXIF_FAR_M", "300")),
+        # A 此处 failure this close to an open finding of the same item re-sights it.
+        "RESIGHT_RADIUS_M": float(os.environ.get("RESIGHT_RADIUS_M", "30")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(32 * 1024 * 1024))),
         "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(25 * 1024 * 1024))),
         "PHOTO_MAX_PIXELS": int(os.environ.get("PHOTO_MAX_PIXELS", str(60_000_000))),

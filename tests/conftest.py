@@ -54,7 +54,7 @@ def _schema(database_url, tmp_path_factory):
     return database_url
 
 
-MUTABLE = ("bulletins", "duty_items", "duty_lists", "submissions", "login_failures", "audit_log", "settings", "exports", "change_log",
+MUTABLE = ("route_stops", "bulletins", "duty_items", "duty_lists", "submissions", "login_failures", "audit_log", "settings", "exports", "change_log",
            "idempotency_records", "verifications", "letter_instructions", "prompt_events", "finding_events", "finding_photos", "findings", "letters", "inspection_results", "inspections",
            "photos", "counters", "api_tokens")
 

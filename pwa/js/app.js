@@ -27,6 +27,7 @@ const ROUTES = [
   [/^#\/s\/record$/, "supervise-record"],
   [/^#\/s\/ledger$/, "ledger"],
   [/^#\/s\/reports$/, "reports"],
+  [/^#\/s\/routes(?:\/(\d{4}-\d{2}-\d{2}))?$/, "supervise-routes"],
   [/^#\/l\/home$/, "leader"],
   [/^#\/a$/, "admin-home"],
   [/^#\/a\/units$/, "admin-units"],
@@ -50,7 +51,7 @@ const ROLE_TABS = {
   inspector: [["#/route", "今日路线"], ["#/tasks", "复查任务"], ["#/outbox", "记录"], ["#/me", "我的"]],
   community: [["#/c/list", "本社区问题"], ["#/c/campaign", "报送·清单"], ["#/outbox", "待同步"], ["#/me", "我的"]],
   supervisor: [["#/s/map", "问题地图"], ["#/s/queue", "待处理"], ["#/s/campaign", "报送·清单"], ["#/s/ledger", "台账"],
-    ["#/s/reports", "报表"], ["#/me", "我的"]],
+    ["#/s/reports", "报表"], ["#/s/routes", "日督导"], ["#/me", "我的"]],
   leader: [["#/l/home", "总览"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],
   // Nine admin sections do not fit a phone's tab bar: "管理" leads to them all.
   admin: [["#/a", "管理"], ["#/s/ledger", "台账"], ["#/s/reports", "报表"], ["#/me", "我的"]],

@@ -7,7 +7,7 @@ export const STATUS_LABELS = { unassigned: "待派发", assigned: "待答复", r
 const ACTION_LABELS = { create: "录入", assign: "派发", reply: "答复", return: "回退", deny_return: "驳回回退",
   rectify: "整改完成", request_extension: "申请延期", approve_extension: "同意延期", deny_extension: "不同意延期",
   set_deadline: "调整时限", set_severity: "调整严重程度", verify: "复查通过", reject: "复查不通过（返工）", void: "作废", prompt: "提示函",
-  escalate: "升级督办", instruction: "领导批示" };
+  escalate: "升级督办", instruction: "领导批示", resight: "再次发现（仍未整改）" };
 const FLAG_LABELS = { late_entry: "非当日录入", gps_far_from_point: "定位偏离点位", provisional_deadline: "时限待定",
   extension_pending: "延期待批", photo_reused: "照片重复使用", exif_mismatch: "照片定位与现场不符",
   photo_not_fresh: "照片非现场即时拍摄", escalated: "督办" };

@@ -29,7 +29,7 @@ const TYPE_COLOURS = { street: "#1f6feb", compound: "#8250df", toilet: "#0a7f5a"
  * @param {{tileUrl: string, attribution: string, points: any[], visited: Set<number>,
  *          onPick: (id: number) => void}} opts
  */
-export async function drawRouteMap(el, { tileUrl, attribution, points, visited, onPick }) {
+export async function drawRouteMap(el, { tileUrl, attribution, points, visited, onPick, path = [] }) {
   const L = await loadLeaflet();
   const map = L.map(el, { zoomControl: true, attributionControl: true, maxZoom: 19 });
   if (tileUrl) {
@@ -45,7 +45,13 @@ export async function drawRouteMap(el, { tileUrl, attribution, points, visited, 
       fillColor: TYPE_COLOURS[p.properties.location_type] || "#333", fillOpacity: 0.95,
     }).bindTooltip(p.properties.name).on("click", () => onPick(p.properties.id)).addTo(map);
   }
-  if (bounds.length) map.fitBounds(bounds, { padding: [20, 20] });
+  if (path.length > 1) {
+    // Today's allocation in walking order.
+    L.polyline(path.map((p) => [p.geometry.coordinates[1], p.geometry.coordinates[0]]),
+      { color: "#1d4ed8", weight: 3, opacity: 0.7, dashArray: "6 6" }).addTo(map);
+  }
+  const fit = path.length ? path.map((p) => [p.geometry.coordinates[1], p.geometry.coordinates[0]]) : bounds;
+  if (fit.length) map.fitBounds(fit, { padding: [20, 20] });
   else map.setView([42.972, 126.741], 14);
   let me = null;
   return {

@@ -362,6 +362,8 @@ export async function applyPushResults(store, results, missingPhotoIds) {
           accepted_body: rec.accepted_body ?? canonical(rec.body),
           errors: null,
         });
+        // Which finding each failed item opened, or joined as 仍未整改 (the server decides).
+        if (Array.isArray(r.findings)) next.findings = r.findings;
         const done = [...refs.keys()].every((id) => !missing.has(id));
         next.state = done && allUploaded(rec, photos) ? "synced" : "pending";
         if (next.state === "synced") {

@@ -40,6 +40,20 @@ export async function loadReference(ctx) {
   return { points: points.data.features, checklists: checklists.data, fresh: points.fresh && checklists.fresh };
 }
 
+/**
+ * Today's allocation (日督导) for the signed-in inspector: point ids, the first being where the
+ * walk starts; kept per day for offline use. An empty list when none (or none kept offline).
+ */
+export async function loadAllocation(ctx, day) {
+  try {
+    const { data, fresh } = await cached(ctx, `route:${day}`, `/api/v1/routes/${day}/${ctx.session.user.id}`);
+    return { pointIds: data.point_ids || [], fresh };
+  } catch (err) {
+    if (err?.name === "AuthError") throw err;
+    return { pointIds: [], fresh: false };
+  }
+}
+
 /** Findings reported rectified, waiting for re-inspection on site. */
 export async function loadTasks(ctx) {
   const { data, fresh } = await cached(ctx, "tasks", "/api/v1/findings?status=rectified&per_page=200");

@@ -72,6 +72,7 @@
  * @property {string | null} queued_at
  * @property {string | null} accepted_at
  * @property {string | null} synced_at
+ * @property {FindingLink[]} [findings] inspection: which finding each failed item opened or joined
  * @property {object} [result]        action: the finding as the server returned it once applied
  * @property {{status: number, code: string, message: string} | null} [error]  action: the server's
  *                                    refusal; rec.errors then holds its fields, or {action: message}
@@ -114,6 +115,14 @@
  * @property {string | null} id
  * @property {"created" | "duplicate" | "rejected" | "conflict"} status
  * @property {Object<string, string>} errors
+ * @property {string[]} [finding_ids]  inspection accepted: the findings its failed items touched
+ * @property {FindingLink[]} [findings] inspection accepted: per failed item, the finding it opened
+ *                                    or (resighting) the open one it was added to as 仍未整改
+ *
+ * @typedef {Object} FindingLink
+ * @property {string} result_id
+ * @property {string} finding_id
+ * @property {boolean} resighting
  *
  * @typedef {Object} PushResponse
  * @property {PushResult[]} results

@@ -60,4 +60,4 @@ def load_query(schema: Schema) -> dict:
 from . import (auth_views, calendar_views, campaign_views, checklist_views, exports_views,  # noqa: E402,F401
                findings_views, ledger_views, letters_views, map_views, people_views,
                photos_views, places_views, reference_views, reports_views, settings_views,
-               sync_views, units_views)
+               routes_views, sync_views, units_views)

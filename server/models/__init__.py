@@ -10,11 +10,12 @@ from .letters import Letter, LetterInstruction, PromptEvent
 from .places import (AuditEntry, ChecklistItem, Community, LocationType, Point, Setting,
                      Unit)
 from .photos import Photo
+from .routes import RouteStop
 from .system import ChangeLog, Counter, IdempotencyRecord
 
 __all__ = [
     "ApiToken", "LoginFailure", "User", "CalendarDay", "CalendarYear", "Export", "Finding", "FindingEvent",
     "FindingPhoto", "Inspection", "InspectionResult", "Verification", "Letter", "ChecklistItem",
     "Community", "Point", "Unit", "LocationType", "Setting", "AuditEntry", "Photo", "ChangeLog", "Counter", "IdempotencyRecord",
-    "Submission", "DutyList", "DutyItem", "LetterInstruction", "PromptEvent", "Bulletin",
+    "Submission", "DutyList", "DutyItem", "LetterInstruction", "PromptEvent", "Bulletin", "RouteStop",
 ]

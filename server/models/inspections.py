@@ -44,6 +44,8 @@ class InspectionResult(db.Model):
     result: Mapped[str] = mapped_column(sa.String(8))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     photo_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # A fail's finding: its own id when it opened one, an open finding's id when it re-sighted it.
+    finding_id: Mapped[str | None] = mapped_column(sa.String(36))
     inspection = relationship("Inspection", back_populates="results")
 
 

@@ -204,3 +204,9 @@ class AuditQuery(Schema):
     to = fields.Date(validate=check_day_range)
     page = fields.Integer(load_default=1, validate=value_range(1, 100000))
     per_page = fields.Integer(load_default=50, validate=value_range(1, 200))
+
+
+class RoutePut(ContractSchema):
+    """PUT /routes/<date>/<user_id>: the day's points in walking order."""
+
+    point_ids = ListField(db_id(), required=True, validate=length(maximum=500))

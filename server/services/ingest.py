@@ -48,10 +48,13 @@ def push(user: User, device_id: str, records: list, now: datetime) -> dict:
             results[i] = _result(raw, rej.status, rej.errors)
     photos: list[str] = []
     inspections = [v for v in valid if v[1]["kind"] == "inspection"]
+    accepted = {}
     for i, status, errors, data in _inspections(user, device_id, inspections, now, ref):
         results[i] = _result(records[i], status, errors)
         if status in ("created", "duplicate"):
             photos += _photo_ids(data)
+            accepted[i] = data
+    _add_findings(results, accepted)
     for i, data, digest in (v for v in valid if v[1]["kind"] == "verification"):
         try:
             status = _verification(user, data, digest, now, ref)
@@ -60,6 +63,26 @@ def push(user: User, device_id: str, records: list, now: datetime) -> dict:
         except Rejected as rej:
             results[i] = _result(records[i], rej.status, rej.errors)
     return {"results": results, "missing_photos": _missing_photos(photos)}
+
+
+def _add_findings(results: list, accepted: dict[int, dict]) -> None:
+    """Tell, for each stored inspection, which finding each failed item opened or re-sighted
+    (read back from the results, so a re-push answers the same)."""
+    ids = [data["id"] for data in accepted.values()]
+    links: dict[str, list] = {}
+    for chunk in _chunks(ids):
+        for insp, rid, fid in db.session.execute(
+                sa.select(InspectionResult.inspection_id, InspectionResult.id,
+                          InspectionResult.finding_id)
+                .where(InspectionResult.inspection_id.in_(chunk),
+                       InspectionResult.finding_id.is_not(None))
+                .order_by(InspectionResult.inspection_id, InspectionResult.position)):
+            links.setdefault(insp, []).append(
+                {"result_id": rid, "finding_id": fid, "resighting": fid != rid})
+    for i, data in accepted.items():
+        items = links.get(data["id"], [])
+        results[i]["findings"] = items
+        results[i]["finding_ids"] = list(dict.fromkeys(x["finding_id"] for x in items))
 
 
 def _result(raw, status: str, errors: dict) -> dict:

@@ -14,6 +14,7 @@ from .letters import item_line, letter_values, notice_body, place_label
 from .numbering import finding_code, reserve
 from .photo_flags import findings_using_photos, refresh_photo_flags
 from .reference import ItemRef, Reference
+from .resighting import apply_resightings, plan_resightings
 
 REPLY_WORKING_DAYS = 2
 FREE_TEXT_LIMIT_DAYS = 5  # a problem outside the checklist (desk entry): the common limit
@@ -44,22 +45,27 @@ def _placed(data: dict, item, place: Assignment, ref: Reference) -> Assignment:
 def write_inspections(user: User, device_id: str, batch: list[tuple[dict, str]],
                       now: datetime, ref: Reference) -> None:
     """Insert validated, new inspections with everything they cause, in a few statements."""
-    rows = _Rows()
-    codes = _reserve_codes(batch)
+    rows = _Rows(plan_resightings(batch, current_app.config["RESIGHT_RADIUS_M"]))
+    codes = _reserve_codes(batch, rows.joins)
     for data, digest in batch:
         rows.add_inspection(user, device_id, data, digest, now, ref, codes)
     rows.number_notices(now)
     rows.insert()
+    touched = apply_resightings(user, rows.sightings, now)
     photo_ids = [link["photo_id"] for link in rows.photos]
     if photo_ids:
-        refresh_photo_flags(findings_using_photos(photo_ids))
+        touched += findings_using_photos(photo_ids)
+    if touched:
+        db.session.flush()
+        refresh_photo_flags(list({f.id: f for f in touched}.values()))
 
 
-def _reserve_codes(batch) -> dict[int, int]:
-    """Reserve ledger codes for all failed items, per year; return the next value per year."""
+def _reserve_codes(batch, joins: dict[str, str]) -> dict[int, int]:
+    """Reserve ledger codes for the failed items that open findings, per year; return the
+    next value per year."""
     per_year = Counter()
     for data, _ in batch:
-        fails = sum(1 for r in data["results"] if r["result"] == "fail")
+        fails = sum(1 for r in data["results"] if r["result"] == "fail" and r["id"] not in joins)
         if fails:
             per_year[to_local(data["started_at"]).year] += fails
     return {year: reserve(f"finding:{year}", n) for year, n in per_year.items()}
@@ -68,10 +74,11 @@ def _reserve_codes(batch) -> dict[int, int]:
 class _Rows:
     """The rows a batch of inspections turns into, gathered before one bulk insert each."""
 
-    def __init__(self):
-        """Start empty."""
+    def __init__(self, joins: dict[str, str]):
+        """Start empty; joins maps the failed results that re-sight an open finding to it."""
         self.inspections, self.results, self.findings, self.photos = [], [], [], []
         self.events, self.notices, self.letters = [], [], []
+        self.joins, self.sightings = joins, []
 
     def add_inspection(self, user, device_id, data, digest, now, ref: Reference, codes) -> None:
         """Gather one inspection's rows; failed items become findings."""
@@ -85,8 +92,13 @@ class _Rows:
             "received_at": now})
         self.results += [{"id": r["id"], "inspection_id": data["id"], "position": i,
                           "item_code": r["item_code"], "result": r["result"], "note": r["note"],
-                          "photo_ids": r["photo_ids"]} for i, r in enumerate(data["results"])]
-        fails = [r for r in data["results"] if r["result"] == "fail"]
+                          "photo_ids": r["photo_ids"],
+                          "finding_id": (self.joins.get(r["id"], r["id"])
+                                         if r["result"] == "fail" else None)}
+                         for i, r in enumerate(data["results"])]
+        self.sightings += [(data, r, self.joins[r["id"]]) for r in data["results"]
+                           if r["id"] in self.joins]
+        fails = [r for r in data["results"] if r["result"] == "fail" and r["id"] not in self.joins]
         if not fails:
             return
         point = ref.points.get(data["point_id"]) if data["point_id"] is not None else None
@@ -155,7 +167,8 @@ class _Rows:
         """One INSERT per table, parents first (SQLite checks foreign keys per statement)."""
         run = db.session.execute
         run(sa.insert(Inspection), self.inspections)
-        run(sa.insert(InspectionResult), self.results)
+        # The table, not the entity: the ORM would send rows with a null finding_id one by one.
+        run(sa.insert(InspectionResult.__table__), self.results)
         changes = []
         if self.letters:
             ids = run(sa.insert(Letter).returning(Letter.id, sort_by_parameter_order=True),

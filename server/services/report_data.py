@@ -37,8 +37,9 @@ ALL_COMMUNITIES = ("supervisor", "leader", "admin")
 REPORT_ROLES = ("community",) + ALL_COMMUNITIES  # the weekly and monthly reports
 # Events that change a finding's state, holder or clocks (prompts and requests do not).
 EVENT_ACTIONS = ("create", "assign", "return", "deny_return", "reply", "rectify", "verify",
-                 "reject", "void", "set_deadline", "approve_extension")
-DETAIL_ACTIONS = ("assign", "set_deadline", "approve_extension")  # whose data the reports read
+                 "reject", "void", "set_deadline", "approve_extension", "resight")
+# Whose data the reports read (a reject's tells whether it was a re-sighting).
+DETAIL_ACTIONS = ("assign", "set_deadline", "approve_extension", "reject")
 MAX_STALE_DAYS = 3650
 # Sources that are a visit to the place (日常督查, 暗访, 专题督查); 上级交办 and 群众反映 are not.
 VISIT_SOURCES = ("routine", "covert", "thematic")
@@ -319,6 +320,46 @@ def campaign_terms(since: date, until: date):
     return load(since, until)
 
 
+def _day_facts(day: date, start: datetime, end: datetime, with_people: bool) -> "R.DayFacts":
+    """Per point and inspector: findings opened and re-sighted on the day, who inspected,
+    the day's allocation (日督导) and its outcome (a community account sees points only)."""
+    from ..models import InspectionResult, RouteStop
+    from .routes import allocations
+
+    facts = R.DayFacts()
+    on_day = sa.and_(Inspection.started_at >= start, Inspection.started_at < end)
+    for pid, rid, fid in db.session.execute(
+            sa.select(Inspection.point_id, InspectionResult.id, InspectionResult.finding_id)
+            .join(Inspection, Inspection.id == InspectionResult.inspection_id)
+            .where(on_day, InspectionResult.finding_id.is_not(None),
+                   Inspection.point_id.is_not(None))):
+        counter = facts.findings if fid == rid else facts.resightings
+        counter[pid] = counter.get(pid, 0) + 1
+    names = dict(db.session.execute(sa.select(User.id, User.display_name)).all())
+    for pid, uid in db.session.execute(
+            sa.select(Inspection.point_id, Inspection.inspector_id).where(
+                on_day, Inspection.point_id.is_not(None)).distinct()):
+        facts.inspectors.setdefault(pid, []).append(names.get(uid))
+    allocated = allocations(day)
+    for uid, pids in allocated.items():
+        for pid in pids:
+            facts.allocated_to.setdefault(pid, []).append(names.get(uid))
+    for lists in (facts.inspectors, facts.allocated_to):
+        for pid in lists:
+            lists[pid] = sorted(n for n in lists[pid] if n)
+    if with_people:
+        visits = db.session.execute(
+            sa.select(Inspection.inspector_id, Inspection.point_id, _raw(Inspection.started_at),
+                      _raw(Inspection.received_at))
+            .where(Inspection.started_at >= start, sa.or_(
+                Inspection.started_at < end,
+                sa.tuple_(Inspection.inspector_id, Inspection.point_id).in_(
+                    sa.select(RouteStop.user_id, RouteStop.point_id).where(RouteStop.day == day))))).all()
+        facts.by_inspector = R.inspector_rows(day, allocated, [
+            (u, p, _utc(s), _utc(r)) for u, p, s, r in visits], names)
+    return facts
+
+
 def build_coverage(user, args, now: datetime | None = None) -> dict:
     """Daily coverage (日督导) for ?date=YYYY-MM-DD (default today) and ?stale_days=N."""
     now = now or utcnow()
@@ -353,6 +394,6 @@ def build_coverage(user, args, now: datetime | None = None) -> dict:
     counts.pop(None, None)
     labels = shared_schema.load_enums()["location_types"]
     report = R.coverage_report(points, communities, day, last, counts, stale_days, now, labels,
-                               unregistered)
+                               unregistered, _day_facts(day, start, end, own is None))
     report["scope"] = {"community_id": own}
     return report

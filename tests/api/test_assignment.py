@@ -78,7 +78,8 @@ def test_a_finding_synced_on_a_later_local_day_is_flagged_late_entry(app, auth, 
     f = push_one(auth, inspection(point, [result(item(app), "fail", [new_id()])],
                                   started_at="2026-11-26T23:50:00+08:00"))
     assert "late_entry" in f["flags"]
-    same_day = push_one(auth, inspection(point, [result(item(app), "fail", [new_id()])],
+    other = demo_point(app, "street", "hongsheng")  # the same item at the same point would re-sight
+    same_day = push_one(auth, inspection(other, [result(item(app), "fail", [new_id()])],
                                          started_at="2026-11-26T16:05:00Z"))  # 00:05 local, same day
     assert "late_entry" not in same_day["flags"]
 

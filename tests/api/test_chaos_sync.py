@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from server.extensions import db
 from server.models import Finding, Inspection, Photo
 from tests.helpers.images import make_jpeg
-from tests.helpers.records import demo_point, new_id
+from tests.helpers.records import new_id
 
 RECORDS = 2000
 FAULTS = ("none", "none", "none", "before_send", "mid_body", "after_commit")
@@ -33,11 +33,28 @@ class Phone:
         self.pending_records, self.pending_photos = set(self.records), set(photos)
 
 
-def _record(point, i: int, photo_id: str) -> dict:
-    """An inspection at a demo point with one failed item and its photo."""
-    return {"kind": "inspection", "id": new_id(), "point_id": point.id, "location_type": "street",
+def _places(app, n: int) -> list[tuple[float, float]]:
+    """n places inside the demo communities, some 40 m apart: every failure is a problem of its
+    own (one recorded again within 30 m of an open one would join it as 仍未整改)."""
+    from server.services.reference import load_reference
+
+    with app.app_context():
+        boundaries = load_reference().boundaries
+    out = []
+    for row in range(60):
+        for col in range(80):
+            lat, lon = 42.9635 + row * 0.00036, 126.7260 + col * 0.0005
+            if boundaries.containing(lat, lon) is not None:
+                out.append((lat, lon))
+    assert len(out) >= n
+    return out[:n]
+
+
+def _record(place, i: int, photo_id: str) -> dict:
+    """An inspection of an unregistered place (此处) with one failed item and its photo."""
+    return {"kind": "inspection", "id": new_id(), "point_id": None, "location_type": "street",
             "started_at": "2026-11-27T09:%02d:%02d+08:00" % (i // 60 % 60, i % 60),
-            "lat": point.lat, "lon": point.lon, "accuracy_m": 6.0, "covert": False, "note": "",
+            "lat": place[0], "lon": place[1], "accuracy_m": 6.0, "covert": False, "note": "",
             "results": [{"id": new_id(), "item_code": "street.clutter", "result": "fail",
                          "note": f"第{i}处乱堆乱放", "photo_ids": [photo_id]}]}
 
@@ -80,11 +97,11 @@ def _upload(client, headers, phone: Phone, pid: str, fault: str) -> None:
 
 def test_two_phones_on_a_bad_network_deliver_everything_exactly_once(app, auth, clock):
     rnd = random.Random(20261202)
-    points = [demo_point(app, "street", c) for c in ("yongsheng", "hongsheng", "aihua", "yangguang")]
+    places = _places(app, RECORDS)
     photos = {new_id(): make_jpeg(24, 24, color=(i % 251, (i * 7) % 253, (i * 13) % 255), quality=60)
               for i in range(RECORDS)}
     ids = list(photos)
-    records = [_record(points[i % 4], i, ids[i]) for i in range(RECORDS)]
+    records = [_record(places[i], i, ids[i]) for i in range(RECORDS)]
     a = Phone("phone-a", records[: RECORDS // 2], {i: photos[i] for i in ids[: RECORDS // 2]})
     b = Phone("phone-b", records[RECORDS // 2:], {i: photos[i] for i in ids[RECORDS // 2:]})
     # Phone B also holds a copy of some of A's records and photos (restored from a backup).

@@ -2,13 +2,12 @@
 import threading
 
 from server.extensions import db
-from server.models import Finding, Inspection, Letter
+from server.models import Finding, FindingEvent, Inspection, Letter
 from tests.helpers.records import demo_point, inspection, item, new_id, result
 
 
-def test_two_devices_pushing_the_same_records_at_once_store_them_once(app, auth, clock):
-    point = demo_point(app, "street", "hongsheng")
-    records = [inspection(point, [result(item(app), "fail", [new_id()])]) for _ in range(10)]
+def _push_from_two_devices(app, auth, records) -> dict:
+    """Two phones push the same records at the same instant, one in reverse order."""
     headers = auth.headers("inspector")
     barrier = threading.Barrier(2)
     answers = {}
@@ -27,6 +26,16 @@ def test_two_devices_pushing_the_same_records_at_once_store_them_once(app, auth,
     for t in threads:
         t.join(60)
     assert answers["a"].status_code == answers["b"].status_code == 200
+    return answers
+
+
+def test_two_devices_pushing_the_same_records_at_once_store_them_once(app, auth, clock):
+    points = [demo_point(app, t, c) for t in ("street", "compound") for c in
+              ("yongsheng", "hongsheng", "aihua", "yangguang")] + [demo_point(app, "toilet", "yongsheng"),
+                                                                  demo_point(app, "toilet", "hongsheng")]
+    # Ten places, so ten problems (the same item failed again at one place joins its open finding).
+    records = [inspection(p, [result(item(app, p.location_type), "fail", [new_id()])]) for p in points]
+    answers = _push_from_two_devices(app, auth, records)
     by_id = {}
     for name in "ab":
         for res in answers[name].json["results"]:
@@ -38,3 +47,17 @@ def test_two_devices_pushing_the_same_records_at_once_store_them_once(app, auth,
         assert db.session.query(Letter).filter_by(kind="notice").count() == 10
         codes = [f.code for f in db.session.query(Finding)]
         assert len(set(codes)) == 10
+
+
+def test_two_devices_pushing_the_same_re_sightings_at_once_add_each_event_once(app, auth, clock):
+    point = demo_point(app, "street", "hongsheng")
+    records = [inspection(point, [result(item(app), "fail", [new_id()])],
+                          started_at=f"2026-11-27T09:{m:02d}:00+08:00") for m in range(10)]
+    answers = _push_from_two_devices(app, auth, records)
+    touched = {tuple(r["finding_ids"]) for name in "ab" for r in answers[name].json["results"]}
+    assert len(touched) == 1  # every record, created or duplicate, names the one finding
+    with app.app_context():
+        assert db.session.query(Inspection).count() == 10
+        assert db.session.query(Finding).count() == 1
+        assert db.session.query(Letter).filter_by(kind="notice").count() == 1
+        assert db.session.query(FindingEvent).filter(FindingEvent.note == "仍未整改").count() == 9

@@ -12,6 +12,7 @@ from referencing import Registry, Resource
 from shared_schema import format_checker, load_catalogue
 from shared_schema import validator as contract_validator
 from tests.helpers.records import demo_point, inspection, item, new_id, result
+from tests.helpers.flow import free_item
 
 PUSH = "/api/v1/sync/push"
 BASE = "/open311/v2"
@@ -140,7 +141,7 @@ def report(app, auth, community="yongsheng", *, covert=False, started_at=None,
            location_type="street", user="inspector") -> dict:
     """Push one inspection with one failed item; return the finding as the API shows it."""
     point = demo_point(app, location_type, community)
-    rec = inspection(point, [result(item(app, location_type, True), "fail", [new_id()])],
+    rec = inspection(point, [result(free_item(app, point, location_type), "fail", [new_id()])],
                      covert=covert, started_at=started_at)
     push(auth, [rec], user)
     r = auth.get("supervisor", f"/api/v1/findings/{rec['results'][0]['id']}")

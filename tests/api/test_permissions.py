@@ -69,6 +69,10 @@ ALLOWED = {
     "api.report_yearly": {"community", "supervisor", "leader", "admin"},
     "pages.duty_list_page": {"community", "supervisor", "leader", "admin"},
     "pages.report_yearly_page": {"community", "supervisor", "leader", "admin"},
+    # 日督导 (v1.1): supervisors allocate; an inspector reads only its own day (another's: 404).
+    "api.day_routes": {"supervisor"},
+    "api.get_route": {"inspector", "supervisor"},
+    "api.put_route": {"supervisor"},
 }
 
 

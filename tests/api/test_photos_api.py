@@ -110,9 +110,8 @@ def test_the_same_bytes_used_for_two_findings_are_flagged_as_reused(app, auth, c
     first, second = new_id(), new_id()
     put(auth, first, data)
     put(auth, second, data)
-    point = demo_point(app, "street", "aihua")
-    a = inspection(point, [result(item(app), "fail", [first])])
-    b = inspection(point, [result(item(app), "fail", [second])])
+    a = inspection(demo_point(app, "street", "aihua"), [result(item(app), "fail", [first])])
+    b = inspection(demo_point(app, "street", "yangguang"), [result(item(app), "fail", [second])])
     auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [a, b]})
     f = auth.get("supervisor", f"/api/v1/findings/{b['results'][0]['id']}").json
     assert "photo_reused" in f["flags"]

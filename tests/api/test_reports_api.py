@@ -14,6 +14,7 @@ and verified at once) — for last month's ranks.
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from server.scheduler import sweep_once
 from server.extensions import db
@@ -25,10 +26,26 @@ THREE, FIVE = "street.exposed_garbage", "street.road_surface"
 WEEKLY, MONTHLY, COVERAGE = "/api/v1/reports/weekly", "/api/v1/reports/monthly", "/api/v1/reports/coverage"
 
 
+def _street_without_open(app, community: str, item_code: str):
+    """The community's first street where the item has no open finding (a failure where it has
+    one is a re-sighting of it, not a new problem)."""
+    from server.models import Community, Finding, Point
+    from server.services.resighting import JOINABLE
+
+    with app.app_context():
+        busy = sa.select(Finding.point_id).where(Finding.item_code == item_code,
+                                                 Finding.status.in_(JOINABLE))
+        p = db.session.scalar(sa.select(Point).join(Community).where(
+            Point.location_type == "street", Community.code == community,
+            Point.id.not_in(busy.where(Finding.point_id.is_not(None)))).order_by(Point.id))
+        db.session.expunge(p)
+        return p
+
+
 def push(app, auth, clock, when: str, community: str, item_code: str) -> dict:
     """At a local time, push an inspection of a community's first street with one failure."""
     clock.set(f"2026-{when}:00+08:00")
-    point = demo_point(app, "street", community)
+    point = _street_without_open(app, community, item_code)
     started = f"2026-{when[:5]}T{int(when[6:8]) - 1:02d}:30:00+08:00"
     rec = inspection(point, [result(item_code, "fail", [upload(auth, "inspector")])], started_at=started)
     r = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]})
@@ -113,13 +130,13 @@ def strip(row: dict) -> dict:
 
 WEEK_NUMBERS = {
     "yongsheng": {"new": 2, "closed": 2, "open": 0, "overdue_replies": 0, "overdue_rectifications": 0,
-                  "on_time_reply_rate": 1.0, "on_time_close_rate": 1.0, "rework": 0},
+                  "on_time_reply_rate": 1.0, "on_time_close_rate": 1.0, "rework": 0, "resightings": 0},
     "hongsheng": {"new": 1, "closed": 1, "open": 1, "overdue_replies": 1, "overdue_rectifications": 2,
-                  "on_time_reply_rate": 0.5, "on_time_close_rate": 0.0, "rework": 1},
+                  "on_time_reply_rate": 0.5, "on_time_close_rate": 0.0, "rework": 1, "resightings": 0},
     "aihua": {"new": 1, "closed": 0, "open": 1, "overdue_replies": 1, "overdue_rectifications": 1,
-              "on_time_reply_rate": 0.0, "on_time_close_rate": 0.0, "rework": 0},
+              "on_time_reply_rate": 0.0, "on_time_close_rate": 0.0, "rework": 0, "resightings": 0},
     "yangguang": {"new": 0, "closed": 0, "open": 1, "overdue_replies": 0, "overdue_rectifications": 1,
-                  "on_time_reply_rate": 1.0, "on_time_close_rate": 0.0, "rework": 0},
+                  "on_time_reply_rate": 1.0, "on_time_close_rate": 0.0, "rework": 0, "resightings": 0},
 }
 
 
@@ -131,12 +148,12 @@ def test_the_weekly_bulletin_matches_the_hand_count(app, auth, week):
         assert strip(got[code]) == {**numbers, "rank": None}, code  # nobody has 3 cases
         assert set(got[code]) == {"community_id", "name", "new", "closed", "open", "overdue_replies",
                                   "overdue_rectifications", "on_time_reply_rate",
-                                  "on_time_close_rate", "rework", "rank"}
+                                  "on_time_close_rate", "rework", "resightings", "rank"}
     assert {CODES[r["name"]]: r["cases"] for r in report["ranking"]} == {
         "yongsheng": 2, "hongsheng": 2, "aihua": 1, "yangguang": 1}
     assert report["bottom_three"] == []
     assert report["totals"] == {"new": 4, "closed": 3, "open": 3, "overdue_replies": 2,
-                                "overdue_rectifications": 4, "rework": 1,
+                                "overdue_rectifications": 4, "rework": 1, "resightings": 0,
                                 "on_time_reply_rate": 0.6667, "on_time_close_rate": 0.2,
                                 "unassigned_open": 0}
     code = {k: v["code"] for k, v in week.items()}
@@ -180,16 +197,16 @@ def test_the_monthly_grades_with_change_against_october(app, auth, week):
     got = rows(report)
     expected = {
         "yongsheng": {"new": 2, "closed": 2, "open": 0, "overdue_replies": 0, "overdue_rectifications": 0,
-                      "on_time_reply_rate": 1.0, "on_time_close_rate": 1.0, "rework": 0,
+                      "on_time_reply_rate": 1.0, "on_time_close_rate": 1.0, "rework": 0, "resightings": 0,
                       "score": 100.0, "grade": "优秀", "rank": 1, "change": 1},
         "hongsheng": {"new": 2, "closed": 1, "open": 1, "overdue_replies": 1, "overdue_rectifications": 2,
-                      "on_time_reply_rate": 0.5, "on_time_close_rate": 0.0, "rework": 1,
+                      "on_time_reply_rate": 0.5, "on_time_close_rate": 0.0, "rework": 1, "resightings": 0,
                       "score": 75.0, "grade": "一般", "rank": 3, "change": -2},
         "aihua": {"new": 1, "closed": 0, "open": 1, "overdue_replies": 1, "overdue_rectifications": 1,
-                  "on_time_reply_rate": 0.0, "on_time_close_rate": 0.0, "rework": 0,
+                  "on_time_reply_rate": 0.0, "on_time_close_rate": 0.0, "rework": 0, "resightings": 0,
                   "score": 75.0, "grade": "一般", "rank": 3, "change": None},
         "yangguang": {"new": 1, "closed": 0, "open": 1, "overdue_replies": 0, "overdue_rectifications": 1,
-                      "on_time_reply_rate": 1.0, "on_time_close_rate": 0.0, "rework": 0,
+                      "on_time_reply_rate": 1.0, "on_time_close_rate": 0.0, "rework": 0, "resightings": 0,
                       "score": 87.0, "grade": "良好", "rank": 2, "change": None},
     }
     for code, numbers in expected.items():
@@ -258,17 +275,19 @@ def test_who_may_read_which_report(client, auth, clock, url):
 def test_daily_coverage(app, auth, week):
     points = auth.get("supervisor", "/api/v1/points").json["features"]
     street = {c: demo_point(app, "street", c).id for c in CODES.values()}
+    street["hongsheng_2"] = week["H2"]["point_id"]  # 红升's first street still had H1's item open
     report = ok(auth.get("supervisor", f"{COVERAGE}?date=2026-11-23&stale_days=3"))
     assert report["date"] == "2026-11-23" and report["stale_days"] == 3
     assert {p["point_id"]: p["inspections"] for p in report["inspected"]} == {
-        street["yongsheng"]: 2, street["hongsheng"]: 1, street["aihua"]: 1}
+        street["yongsheng"]: 2, street["hongsheng_2"]: 1, street["aihua"]: 1}
     assert report["summary"]["points"] == len(points)
     assert report["summary"]["inspected"] == 3 and report["summary"]["inspections"] == 4
     assert report["summary"]["not_inspected"] == len(points) - 3
     yg = next(p for p in report["not_inspected"] if p["point_id"] == street["yangguang"])
     assert yg["last_inspected"] == "2026-11-19" and yg["days_since_last"] == 4
-    never = len(points) - 4
-    assert report["summary"]["stale"] == never + 1  # the never-inspected, and 阳光's street
+    never = len(points) - 5
+    # The never-inspected, and the streets of 阳光 and 红升 last inspected on 11-19.
+    assert report["summary"]["stale"] == never + 2
     default = ok(auth.get("supervisor", f"{COVERAGE}?date=2026-11-23"))
     assert default["stale_days"] == 7 and default["summary"]["stale"] == never
     assert sum(c["points"] for c in report["by_community"]) == len(points)

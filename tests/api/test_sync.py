@@ -25,7 +25,10 @@ def test_inspection_with_a_failed_item_creates_one_finding_and_a_notice(app, aut
     rec = inspection(street, [result(code, "fail", [new_id()]), result(item(app, "street", False) or code, "pass")])
     r = push(auth, [rec])
     assert r.status_code == 200
-    assert r.json["results"] == [{"id": rec["id"], "status": "created", "errors": {}}]
+    fid = rec["results"][0]["id"]
+    assert r.json["results"] == [{"id": rec["id"], "status": "created", "errors": {},
+                                  "finding_ids": [fid],
+                                  "findings": [{"result_id": fid, "finding_id": fid, "resighting": False}]}]
     assert r.json["missing_photos"] == rec["results"][0]["photo_ids"]
     with app.app_context():
         f = db.session.get(Finding, rec["results"][0]["id"])
@@ -116,8 +119,11 @@ def test_records_may_arrive_before_their_photos(app, auth, clock, street):
     r = auth.put("inspector", f"/api/v1/photos/{pid}", data=make_jpeg(640, 480),
                  headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 201
-    assert push(auth, [rec]).json == {"results": [{"id": rec["id"], "status": "duplicate",
-                                                   "errors": {}}], "missing_photos": []}
+    fid = rec["results"][0]["id"]
+    assert push(auth, [rec]).json == {"results": [{
+        "id": rec["id"], "status": "duplicate", "errors": {}, "finding_ids": [fid],
+        "findings": [{"result_id": fid, "finding_id": fid, "resighting": False}]}],
+        "missing_photos": []}
 
 
 @pytest.mark.parametrize("body, status, code", [

@@ -1,4 +1,7 @@
 """Drive findings into any state over HTTP, as a script would."""
+import sqlalchemy as sa
+
+from server.extensions import db
 from tests.helpers.images import make_jpeg
 from tests.helpers.records import demo_point, inspection, item, new_id, result
 
@@ -6,10 +9,29 @@ from tests.helpers.records import demo_point, inspection, item, new_id, result
 FAR_AWAY = (42.90, 126.60)
 
 
+def free_item(app, point, location_type: str = "street") -> str:
+    """An item of the type with no open finding at the point, so a new failure opens a new finding
+    (a failure of an item already open there is a re-sighting of it)."""
+    from server.models import ChecklistItem, Finding
+    from server.services.resighting import JOINABLE
+
+    with app.app_context():
+        taken = set(db.session.scalars(sa.select(Finding.item_code).where(
+            Finding.point_id == point.id, Finding.status.in_(JOINABLE))))
+        items = list(db.session.scalars(sa.select(ChecklistItem).where(
+            ChecklistItem.location_type == location_type, ChecklistItem.active.is_(True))
+            .order_by(ChecklistItem.position)))
+        first = items[0]  # the others alike in limit and photo rule first: the same clocks
+        items.sort(key=lambda i: (i.limit_days != first.limit_days,
+                                  i.photo_required != first.photo_required))
+        return next(i.code for i in items if i.code not in taken)
+
+
 def push_finding(app, auth, community="yongsheng", covert=False, **kw) -> str:
     """Push an inspection with one failed item and its photo at a demo point; return the finding id."""
     point = demo_point(app, "street", community)
-    rec = inspection(point, [result(item(app), "fail", [upload(auth, "inspector")])], covert=covert, **kw)
+    rec = inspection(point, [result(free_item(app, point), "fail", [upload(auth, "inspector")])],
+                     covert=covert, **kw)
     r = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]})
     assert r.json["results"][0]["status"] == "created", r.json
     return rec["results"][0]["id"]
@@ -17,7 +39,12 @@ def push_finding(app, auth, community="yongsheng", covert=False, **kw) -> str:
 
 def push_unassigned(app, auth) -> str:
     """Push a failed item recorded far outside the sub-district; return the finding id."""
-    rec = inspection(None, [result(item(app), "fail", [new_id()])], lat=FAR_AWAY[0],
+    from server.models import Finding
+
+    with app.app_context():  # each one some 100 m from the last, so none re-sights another
+        n = db.session.scalar(sa.select(sa.func.count()).select_from(Finding).where(
+            Finding.point_id.is_(None)))
+    rec = inspection(None, [result(item(app), "fail", [new_id()])], lat=FAR_AWAY[0] + 0.001 * n,
                      lon=FAR_AWAY[1], location_type="street")
     r = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]})
     assert r.json["results"][0]["status"] == "created", r.json

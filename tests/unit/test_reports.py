@@ -150,23 +150,23 @@ def test_every_weekly_number_per_community(weekly):
     assert all(set(r) == set(R.COMMUNITY_FIELDS) for r in weekly["communities"])
     assert rows[1] == {"community_id": 1, "name": "永胜社区", "new": 3, "closed": 2, "open": 1,
                        "overdue_replies": 0, "overdue_rectifications": 0,
-                       "on_time_reply_rate": 1.0, "on_time_close_rate": 1.0, "rework": 0, "rank": 1}
+                       "on_time_reply_rate": 1.0, "on_time_close_rate": 1.0, "rework": 0, "resightings": 0, "rank": 1}
     # 红升: replies due B1 11-23 (late), B2 11-25 (on time), B3 11-27 (lapsed) → 1/3;
     # should close B1 11-24 (closed late), B2 11-26 (lapsed after the rework) → 0/2.
     assert rows[2] == {"community_id": 2, "name": "红升社区", "new": 2, "closed": 1, "open": 2,
                        "overdue_replies": 2, "overdue_rectifications": 2,
-                       "on_time_reply_rate": 0.3333, "on_time_close_rate": 0.0, "rework": 1,
+                       "on_time_reply_rate": 0.3333, "on_time_close_rate": 0.0, "rework": 1, "resightings": 0,
                        "rank": 3}
     # 爱华: C1 was returned and reassigned before its reply was due, C2 voided: nothing due.
     assert rows[3] == {"community_id": 3, "name": "爱华社区", "new": 2, "closed": 0, "open": 0,
                        "overdue_replies": 0, "overdue_rectifications": 0,
-                       "on_time_reply_rate": None, "on_time_close_rate": None, "rework": 0,
+                       "on_time_reply_rate": None, "on_time_close_rate": None, "rework": 0, "resightings": 0,
                        "rank": None}
     # 阳光: replies due C1 11-27, D1 11-23, D2 11-25 on time, D3 11-23 late → 3/4;
     # should close D2 11-26 (on time), D3 11-24 (lapsed) → 1/2; D1's moved deadline 12-04 is later.
     assert rows[4] == {"community_id": 4, "name": "阳光社区", "new": 2, "closed": 2, "open": 2,
                        "overdue_replies": 1, "overdue_rectifications": 1,
-                       "on_time_reply_rate": 0.75, "on_time_close_rate": 0.5, "rework": 0,
+                       "on_time_reply_rate": 0.75, "on_time_close_rate": 0.5, "rework": 0, "resightings": 0,
                        "rank": 2}
 
 
@@ -176,7 +176,7 @@ def test_weekly_totals_period_and_rule(weekly):
     assert weekly["complete"] is True and weekly["as_of"] == "2026-11-30T00:00:00+08:00"
     assert weekly["generated_at"] == "2026-12-02T12:00:00+08:00"
     assert weekly["totals"] == {"new": 9, "closed": 5, "open": 5, "overdue_replies": 3,
-                                "overdue_rectifications": 3, "rework": 1,
+                                "overdue_rectifications": 3, "rework": 1, "resightings": 0,
                                 "on_time_reply_rate": 0.7, "on_time_close_rate": 0.4,
                                 "unassigned_open": 0}
     assert weekly["rule"]["weights"] == R.DEFAULT_SCORING
@@ -277,20 +277,20 @@ def test_monthly_scores_grades_ranks_and_change():
     # falls in December).
     assert rows[1] == {"community_id": 1, "name": "永胜社区", "new": 3, "closed": 2, "open": 1,
                        "overdue_replies": 0, "overdue_rectifications": 0,
-                       "on_time_reply_rate": 1.0, "on_time_close_rate": 1.0, "rework": 0,
+                       "on_time_reply_rate": 1.0, "on_time_close_rate": 1.0, "rework": 0, "resightings": 0,
                        "rank": 1, "score": 100.0, "grade": "优秀", "change": 2}
     assert rows[2] == {"community_id": 2, "name": "红升社区", "new": 3, "closed": 1, "open": 2,
                        "overdue_replies": 2, "overdue_rectifications": 2,
-                       "on_time_reply_rate": 0.3333, "on_time_close_rate": 0.0, "rework": 1,
+                       "on_time_reply_rate": 0.3333, "on_time_close_rate": 0.0, "rework": 1, "resightings": 0,
                        "rank": 3, "score": 71.33, "grade": "一般", "change": -2}
     assert rows[3] == {"community_id": 3, "name": "爱华社区", "new": 2, "closed": 0, "open": 0,
                        "overdue_replies": 0, "overdue_rectifications": 0,
-                       "on_time_reply_rate": None, "on_time_close_rate": None, "rework": 0,
+                       "on_time_reply_rate": None, "on_time_close_rate": None, "rework": 0, "resightings": 0,
                        "rank": None, "score": 100.0, "grade": "优秀", "change": None}
     # 阳光: 100 − 2 − 3 − 10×0.25 − 10×(1 − 0.6667) = 89.17
     assert rows[4] == {"community_id": 4, "name": "阳光社区", "new": 4, "closed": 2, "open": 2,
                        "overdue_replies": 1, "overdue_rectifications": 1,
-                       "on_time_reply_rate": 0.75, "on_time_close_rate": 0.6667, "rework": 0,
+                       "on_time_reply_rate": 0.75, "on_time_close_rate": 0.6667, "rework": 0, "resightings": 0,
                        "rank": 2, "score": 89.17, "grade": "良好", "change": 0}
     # October: 红升 100 (1st), 阳光 100 − 3×2 = 94 (2nd), 永胜 100 − 3×2 − 10×(1−0) = 84 (3rd).
     assert {r["community_id"]: r["previous_rank"] for r in month["ranking"]} == {
@@ -434,3 +434,19 @@ def test_deadlines_are_local_dates():
     assert late.at.astimezone(ZoneInfo("UTC")).date() == d("11-25")
     assert fx.replies == [(1, d("11-25"), False)]
     assert fx.overdue[0].at == datetime(2026, 11, 26, 0, 0, tzinfo=TZ)
+
+
+def test_a_problem_recorded_again_counts_once_and_as_resightings():
+    """Seen again while open (resight) and while rectified (a reject marked as a re-sighting):
+    one new problem, two re-sightings, one rework; a reject at the desk is no re-sighting."""
+    again = row("R1", 1, [notice("11-23"), ev("11-24", "resight", "assigned", resighting=True),
+                          ev("11-24", "reply", "replied", 11), ev("11-25", "rectify", "rectified"),
+                          ev("11-26", "reject", "replied", resighting=True),
+                          ev("11-27", "rectify", "rectified"), ev("11-27", "reject", "replied", 15)],
+                "11-25", "11-26")
+    rep = R.weekly_report(COMMUNITIES, [again], CAL, WEEK, NOW, RULE)
+    yongsheng = next(r for r in rep["communities"] if r["community_id"] == 1)
+    assert (yongsheng["new"], yongsheng["resightings"], yongsheng["rework"]) == (1, 2, 2)
+    assert rep["totals"]["resightings"] == 2
+    earlier = R.weekly_report(COMMUNITIES, [again], CAL, R.parse_week("2026-W47"), NOW, RULE)
+    assert earlier["totals"]["resightings"] == 0

@@ -5,6 +5,7 @@ import { photoWarnings } from "../exif.js";
 import { judgeAccuracy } from "../geo.js";
 import { createDraft, queue } from "../outbox.js";
 import { loadReference, typeName } from "../refdata.js";
+import { loadOpenFindings, matchOpenFinding, openFindingHint } from "../open-findings.js";
 import { distanceM, fillInChunks, formatDistance, formatTime, h, isoNow, render, toast } from "../ui.js";
 
 /** The router starts following the position when this screen opens. */
@@ -137,6 +138,8 @@ function itemBody(ctx, item) {
   ];
   const error = view.errors.get(item.code);
   if (r?.result === "fail") {
+    const open = openFindingHere(ctx, item);
+    if (open) parts.push(openFindingHint(open));
     const note = h("textarea", { "aria-label": "问题描述", placeholder: "问题描述（必填）：在哪里、什么问题" });
     note.value = r.note;
     note.addEventListener("input", async () => { r.note = note.value; await save(ctx); });
@@ -154,6 +157,13 @@ function itemBody(ctx, item) {
   }
   if (error) parts.push(h("p", { class: "field-error", role: "alert" }, error));
   return parts;
+}
+
+/** The open finding a failure of this item would join, from the phone's (maybe stale) copy. */
+function openFindingHere(ctx, item) {
+  const fix = view.rec.body.point_id ? null : ctx.geo.best();
+  return matchOpenFinding(view.openCopy, { point_id: view.rec.body.point_id, item_code: item.code,
+    lat: fix ? fix.lat : view.rec.body.lat, lon: fix ? fix.lon : view.rec.body.lon });
 }
 
 function redrawItem(ctx, item) {
@@ -298,6 +308,7 @@ export async function show(ctx, mode, arg) {
   const photos = new Map();
   for (const p of await ctx.store.photosOf(rec.id)) photos.set(p.id, p);
   view = { ctx, rec, point, items, photos, errors: new Map(), placeName: point ? point.properties.name : "未登记点位",
+           openCopy: await loadOpenFindings(ctx.store),
            draftKey: mode === "record" ? "" : (mode === "point" ? `draft:point:${arg}` : `draft:here:${arg}`) };
   const general = h("textarea", { id: "general-note", placeholder: "备注（选填）" });
   general.value = rec.body.note.split("；定位说明：")[0].replace(/^定位说明：.*/, "");

@@ -48,6 +48,14 @@ function retakeSlot(ctx, rec, photo) {
       picker("重拍", true), " ", picker("选择其他照片", false)));
 }
 
+/** Failed items the server added to a problem already open (仍未整改), with links to it. */
+function resighted(rec) {
+  const joined = (rec.findings || []).filter((f) => f.resighting);
+  if (!joined.length) return null;
+  return h("div", { class: "muted resighted" }, `${joined.length} 项为已有问题“仍未整改”，已记入原问题：`,
+    ...joined.map((f, i) => h("a", { href: `#/finding/${f.finding_id}` }, `${i ? "、" : ""}查看`)));
+}
+
 function row(ctx, rec, photos) {
   // Accepted by the server: only a refused photo can change, by retaking it (retakePhoto).
   const retakes = rec.server_status ? photos.filter((p) => p.state === "rejected") : [];
@@ -65,6 +73,7 @@ function row(ctx, rec, photos) {
     photos.some((p) => p.thumb && p.state !== "rejected")
       ? h("div", { class: "thumbs" }, ...photos.filter((p) => p.state !== "rejected").slice(0, 4).map(thumb)) : null,
     retakes.length ? retakes.map((p) => retakeSlot(ctx, rec, p)) : errors,
+    resighted(rec),
     editable ? h("a", { href: `#/inspect/record/${rec.id}`, class: "filebtn" }, rec.state === "draft" ? "继续填写" : "修改后重新提交") : null,
     rec.kind === "action" && rec.state === "rejected" && !["submit", "complete_duty"].includes(rec.body.action)
       ? h("a", { href: `#/finding/${rec.body.finding_id}`, class: "filebtn" }, "打开问题重新处理") : null);

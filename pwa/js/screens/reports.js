@@ -19,12 +19,12 @@ export function previousMonth(month) {
 function weeklyTable(id, label, rows, bottom = []) {
   const low = new Set(bottom.map((b) => b.community_id));
   return h("div", { class: "scroll-x" }, h("table", { class: "ledger", id },
-    h("thead", {}, h("tr", {}, ...["排名", label, "新增", "销号", "未销号", "答复逾期", "整改逾期", "按时答复率", "按期结案率", "返工"]
+    h("thead", {}, h("tr", {}, ...["排名", label, "新增", "销号", "未销号", "答复逾期", "整改逾期", "按时答复率", "按期结案率", "返工", "仍未整改"]
       .map((t) => h("th", {}, t)))),
     h("tbody", {}, ...byRank(rows).map((c) => h("tr", { class: low.has(c.community_id) ? "bottom" : null, dataset: { unit: c.community_id } },
       h("td", {}, c.rank ?? "—"), h("td", { class: "nowrap" }, c.name), h("td", {}, c.new), h("td", {}, c.closed), h("td", {}, c.open),
       h("td", {}, c.overdue_replies), h("td", {}, c.overdue_rectifications), h("td", {}, pct(c.on_time_reply_rate)),
-      h("td", {}, pct(c.on_time_close_rate)), h("td", {}, c.rework))))));
+      h("td", {}, pct(c.on_time_close_rate)), h("td", {}, c.rework), h("td", {}, c.resightings ?? 0))))));
 }
 
 /** 倒数名单 as a line (only units below the median, at most a third of the ranked). */

@@ -1,9 +1,12 @@
-/** Today's route: the points to inspect, nearest next, on a map with the inspector's position. */
+/** Today's route: the points allocated for today (日督导) in walking order, then the other points
+ * nearest next, on a map with the inspector's position. */
 import { localDay } from "../clock.js";
 import { drawRouteMap } from "../map.js";
-import { loadReference, orderRoute, typeName } from "../refdata.js";
+import { refreshOpenFindings } from "../open-findings.js";
+import { loadAllocation, loadReference, orderRoute, typeName } from "../refdata.js";
 import { distanceM, fillInChunks, formatDistance, h, render } from "../ui.js";
 import { judgeAccuracy } from "../geo.js";
+import { walkingOrder } from "../walk.js";
 
 /** The router starts following the position when this screen opens. */
 export const usesPosition = true;
@@ -19,24 +22,39 @@ async function visitedToday(store) {
     localDay(new Date(r.body.started_at)) === today).map((r) => r.body.point_id));
 }
 
+/** The allocated points in walking order from the allocation's first point (not from the phone). */
+function allocatedInOrder(points, pointIds) {
+  const byId = new Map(points.map((p) => [p.properties.id, p]));
+  const stops = pointIds.filter((id) => byId.has(id)).map((id) => {
+    const p = byId.get(id);
+    return { id, lat: p.geometry.coordinates[1], lon: p.geometry.coordinates[0], p };
+  });
+  return walkingOrder(stops).map((s) => s.p);
+}
+
+function pointItem(p, fix, seq) {
+  const [lon, lat] = p.geometry.coordinates;
+  const done = state.visited.has(p.properties.id);
+  return h("li", {}, h("a", { href: `#/inspect/point/${p.properties.id}`, dataset: { point: p.properties.id } },
+    h("span", {},
+      h("span", { class: "name" }, `${seq ? `${seq}. ` : ""}${done ? "✓ " : ""}${p.properties.name}`), h("br"),
+      h("span", { class: "tag" }, typeName(p.properties.location_type)),
+      done ? h("span", { class: "tag" }, "今日已查") : null),
+    h("span", { class: "dist" }, fix ? formatDistance(distanceM(fix.lat, fix.lon, lat, lon)) : "")));
+}
+
 function listItems(ctx) {
   const fix = ctx.geo.best();
-  const ordered = orderRoute(state.points, fix, state.visited, distanceM);
-  return ordered.map((p) => {
-    const [lon, lat] = p.geometry.coordinates;
-    const done = state.visited.has(p.properties.id);
-    return h("li", {}, h("a", { href: `#/inspect/point/${p.properties.id}`, dataset: { point: p.properties.id } },
-      h("span", {},
-        h("span", { class: "name" }, `${done ? "✓ " : ""}${p.properties.name}`), h("br"),
-        h("span", { class: "tag" }, typeName(p.properties.location_type)),
-        done ? h("span", { class: "tag" }, "今日已查") : null),
-      h("span", { class: "dist" }, fix ? formatDistance(distanceM(fix.lat, fix.lon, lat, lon)) : "")));
-  });
+  const allocated = new Set(state.allocated.map((p) => p.properties.id));
+  const others = state.points.filter((p) => !allocated.has(p.properties.id));
+  return orderRoute(others, fix, state.visited, distanceM).map((p) => pointItem(p, fix, 0));
 }
 
 function renderList(ctx) {
   const list = document.getElementById("route-list");
   if (list) fillInChunks(list, listItems(ctx));
+  const mine = document.getElementById("route-allocated");
+  if (mine) mine.replaceChildren(...state.allocated.map((p, i) => pointItem(p, ctx.geo.best(), i + 1)));
   const gps = document.getElementById("gps-status");
   if (gps) {
     const fix = ctx.geo.best();
@@ -48,8 +66,11 @@ function renderList(ctx) {
 
 export async function show(ctx) {
   const ref = await loadReference(ctx);
-  state = { points: ref.points.filter((p) => ref.checklists[p.properties.location_type]),
-            checklists: ref.checklists, visited: await visitedToday(ctx.store) };
+  const points = ref.points.filter((p) => ref.checklists[p.properties.location_type]);
+  const allocation = await loadAllocation(ctx, localDay());
+  state = { points, checklists: ref.checklists, visited: await visitedToday(ctx.store),
+            allocated: allocatedInOrder(points, allocation.pointIds) };
+  refreshOpenFindings(ctx, allocation.pointIds).catch(() => {}); // for the 仍未整改 hint, offline later
   const types = Object.keys(ref.checklists);
   const hereType = h("select", { id: "here-type", "aria-label": "未登记点位类型" },
     ...types.map((t) => h("option", { value: t }, typeName(t))));
@@ -62,7 +83,9 @@ export async function show(ctx) {
       h("label", { for: "here-type" }, "此处（未登记点位）"), hereType,
       h("button", { class: "block", id: "inspect-here", type: "button",
         onclick: () => ctx.go(`#/inspect/here/${hereType.value}`) }, "在此处检查")),
-    h("h2", {}, `点位（${state.points.length}）`),
+    state.allocated.length ? h("h2", {}, `今日分配（${state.allocated.filter((p) => state.visited.has(p.properties.id)).length}/${state.allocated.length}）`) : null,
+    state.allocated.length ? h("ul", { class: "list", id: "route-allocated" }) : null,
+    h("h2", {}, state.allocated.length ? `其他点位（${state.points.length - state.allocated.length}）` : `点位（${state.points.length}）`),
     h("ul", { class: "list", id: "route-list" }),
   );
   renderList(ctx); // the list is built once, not twice
@@ -87,6 +110,7 @@ function mapToggle(ctx) {
         mapHandle = await drawRouteMap(box, {
           tileUrl: ctx.config.tile_url, attribution: ctx.config.tile_attribution,
           points: state.points, visited: state.visited, onPick: (id) => ctx.go(`#/inspect/point/${id}`),
+          path: state.allocated,
         });
         mapHandle.setPosition(ctx.geo.best());
       } catch (err) {

@@ -2,13 +2,13 @@
 series, prompt letters per unit and sweep (drafts until issued), overdue events, instructions.
 
 Revision ID: 0011_letters_plan
-Revises: 0009_photo_evidence
+Revises: 0010_routes_resighting
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_letters_plan"
-down_revision = "0009_photo_evidence"
+down_revision = "0010_routes_resighting"
 branch_labels = None
 depends_on = None
 

@@ -33,6 +33,9 @@ Per community and period (DESIGN.md "Reports"; DOMAIN.md "Rates and reports"):
   still awaiting re-inspection is pending and left out; the task force's verification delay
   never counts against the community. ``null`` when nothing should have closed.
 * ``rework`` 返工 — failed re-inspections (``reject``) in the period.
+* ``resightings`` 仍未整改 — sightings of a problem already open (a failure recorded again
+  at its point; a sighting of a 待复查 one is also a ``reject``): a relapse signal, while the
+  problem itself counts once.
 * ``cases`` 案件数 — findings the community held (待答复/整改中/待复查) at some moment of
   the period; only communities with at least ``min_cases`` cases are ranked.
 
@@ -63,7 +66,7 @@ from .bulletins import (KIND_LABELS, CAMPAIGN_FIELDS, CLOCK_LABELS, COMMUNITY_FI
                         overdue_list, period_scores, problems_by_place, scope_to_community,
                         typical_photos, unit_section, weekly_report)
 from .campaign import duty_rows, monthly_terms, submission_ranking, yearly_rows  # noqa: F401
-from .coverage import coverage_report  # noqa: F401
+from .coverage import DayFacts, coverage_report, inspector_rows  # noqa: F401
 from .periods import (YEARS, Period, cutoff_day, cutoff_of, day_end, half_of,  # noqa: F401
                       half_period, halves_of, local_day, local_iso, local_midnight, month_of,
                       month_period, parse_day, parse_half, parse_month, parse_week,

@@ -20,7 +20,7 @@ DEFAULT_TYPICAL_PHOTOS = 4
 
 COMMUNITY_FIELDS = ("community_id", "name", "new", "closed", "open", "overdue_replies",
                     "overdue_rectifications", "on_time_reply_rate", "on_time_close_rate",
-                    "rework", "rank")
+                    "rework", "resightings", "rank")
 CAMPAIGN_FIELDS = ("missed_submissions", "adopted_submissions", "overdue_duty_items", "new_serious")
 MONTHLY_FIELDS = COMMUNITY_FIELDS + ("score", "grade", "change")
 # With the campaign's terms (the API always counts them), a monthly row also shows each term.
@@ -33,7 +33,8 @@ def _row(cid: int, name: str, s: Stats, rank) -> dict:
             "overdue_replies": s.overdue_replies,
             "overdue_rectifications": s.overdue_rectifications,
             "on_time_reply_rate": s.on_time_reply_rate,
-            "on_time_close_rate": s.on_time_close_rate, "rework": s.rework, "rank": rank}
+            "on_time_close_rate": s.on_time_close_rate, "rework": s.rework,
+            "resightings": s.resightings, "rank": rank}
 
 
 def _totals(stats: dict[int, Stats], backlog: int) -> dict:
@@ -41,11 +42,12 @@ def _totals(stats: dict[int, Stats], backlog: int) -> dict:
     t = Stats()
     for s in stats.values():
         for key in ("new", "closed", "open", "overdue_replies", "overdue_rectifications", "rework",
-                    "replies_due", "replies_on_time", "should_close", "closed_on_time"):
+                    "resightings", "replies_due", "replies_on_time", "should_close", "closed_on_time"):
             setattr(t, key, getattr(t, key) + getattr(s, key))
     return {"new": t.new, "closed": t.closed, "open": t.open,
             "overdue_replies": t.overdue_replies,
             "overdue_rectifications": t.overdue_rectifications, "rework": t.rework,
+            "resightings": t.resightings,
             "on_time_reply_rate": t.on_time_reply_rate,
             "on_time_close_rate": t.on_time_close_rate, "unassigned_open": backlog}
 

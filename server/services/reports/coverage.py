@@ -1,4 +1,5 @@
 """Daily coverage (日督导): which points were inspected on a day, which not, which are stale."""
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .periods import local_day, local_iso
@@ -9,7 +10,7 @@ from .timeline import PointRow
 def coverage_report(points: list[PointRow], communities: list[tuple[int, str]], day: date,
                     last_inspected: dict[int, datetime], inspected_today: dict[int, int],
                     stale_days: int, now: datetime, type_labels: dict[str, str] | None = None,
-                    unregistered: int = 0) -> dict:
+                    unregistered: int = 0, day_facts: "DayFacts | None" = None) -> dict:
     """Daily coverage (日督导): points inspected on a day, not inspected, and stale points.
 
     ``last_inspected`` holds each point's latest inspection up to the end of the day,
@@ -17,6 +18,7 @@ def coverage_report(points: list[PointRow], communities: list[tuple[int, str]], 
     stale when it has not been inspected for at least ``stale_days`` days, or never.
     """
     names, labels = dict(communities), type_labels or {}
+    facts = day_facts or DayFacts()
     inspected, not_inspected, stale = [], [], []
     by_c = {cid: _cov_counter() for cid, _ in communities}
     by_t: dict[str, dict] = {}
@@ -29,7 +31,11 @@ def coverage_report(points: list[PointRow], communities: list[tuple[int, str]], 
                "community_id": p.community_id, "community_name": names.get(p.community_id),
                "inspections": inspected_today.get(p.id, 0),
                "last_inspected": last_day.isoformat() if last_day else None,
-               "days_since_last": days}
+               "days_since_last": days,
+               "findings": facts.findings.get(p.id, 0),
+               "resightings": facts.resightings.get(p.id, 0),
+               "inspectors": facts.inspectors.get(p.id, []),
+               "allocated_to": facts.allocated_to.get(p.id, [])}
         is_stale = days is None or days >= stale_days
         counters = (by_c.setdefault(p.community_id, _cov_counter()),
                     by_t.setdefault(p.location_type, _cov_counter()))
@@ -63,7 +69,48 @@ def coverage_report(points: list[PointRow], communities: list[tuple[int, str]], 
                              for t, c in sorted(by_t.items(),
                                                 key=lambda kv: _type_order(kv[0], labels))],
         "inspected": inspected, "not_inspected": not_inspected, "stale": stale,
+        "by_inspector": facts.by_inspector,
     }
+
+
+@dataclass
+class DayFacts:
+    """Who did what on the day: per point, the findings it opened and re-sighted, who inspected
+    it and to whom it was allocated; per inspector, the allocation's outcome."""
+
+    findings: dict[int, int] = field(default_factory=dict)
+    resightings: dict[int, int] = field(default_factory=dict)
+    inspectors: dict[int, list[str]] = field(default_factory=dict)
+    allocated_to: dict[int, list[str]] = field(default_factory=dict)
+    by_inspector: list[dict] = field(default_factory=list)
+
+
+def inspector_rows(day: date, allocated: dict[int, list[int]], visits: list[tuple],
+                   names: dict[int, str]) -> list[dict]:
+    """Per inspector with an allocation or an inspection on the day: allocated points, done
+    (inspected on the day), late entries and inspections.
+
+    ``visits`` are (inspector, point, started_at, received_at) of inspections started on the
+    day or later. An allocated point is a late entry (当日发现、当日录入) when its inspector has no
+    record of it both made and received on the day, but one made or received later.
+    """
+    on_day: dict[tuple, list[tuple[date, date]]] = {}
+    inspections: dict[int, int] = {}
+    for uid, pid, started, received in visits:
+        s, r = local_day(started), local_day(received)
+        on_day.setdefault((uid, pid), []).append((s, r))
+        if s == day:
+            inspections[uid] = inspections.get(uid, 0) + 1
+    rows = []
+    for uid in sorted(set(allocated) | set(inspections), key=lambda u: (names.get(u) or "", u)):
+        stops = allocated.get(uid, [])
+        seen = [on_day.get((uid, pid), []) for pid in stops]
+        done = sum(1 for v in seen if any(s == day for s, _ in v))
+        late = sum(1 for v in seen if v and not any(s == r == day for s, r in v))
+        rows.append({"user_id": uid, "display_name": names.get(uid), "allocated": len(stops),
+                     "done": done, "late_entry": late, "inspections": inspections.get(uid, 0),
+                     "completion_rate": _rate(done, len(stops))})
+    return rows
 
 
 def _type_order(location_type: str, labels: dict) -> tuple:

@@ -21,6 +21,7 @@ class Stats:
     overdue_replies: int = 0
     overdue_rectifications: int = 0
     rework: int = 0
+    resightings: int = 0  # the same open problem recorded again (仍未整改): a relapse signal
     replies_due: int = 0
     replies_on_time: int = 0
     should_close: int = 0
@@ -76,6 +77,9 @@ def community_stats(facts: list[Facts], period: Period, cutoff: datetime,
         for cid, at in fx.rejects:
             if period.holds(at):
                 get(cid).rework += 1
+        for cid, at in fx.resightings:
+            if period.holds(at):
+                get(cid).resightings += 1
         for o in fx.overdue:
             if period.holds(o.at):
                 s = get(o.community)

@@ -106,6 +106,7 @@ class Facts:
     notices: list[tuple[int, datetime, bool]] = field(default_factory=list)
     closes: list[tuple[int, datetime]] = field(default_factory=list)
     rejects: list[tuple[int, datetime]] = field(default_factory=list)
+    resightings: list[tuple[int | None, datetime]] = field(default_factory=list)  # 仍未整改
     overdue: list[Overdue] = field(default_factory=list)
     replies: list[tuple[int, date, bool]] = field(default_factory=list)  # (community, due, on time)
     closures: list[tuple[int, date, bool]] = field(default_factory=list)
@@ -215,6 +216,9 @@ def analyse(f: FindingRow, cal: WorkCalendar, cutoff: datetime) -> Facts:
             facts.closes.append((s.community, s.at))
         elif s.action == "reject" and s.community is not None:
             facts.rejects.append((s.community, s.at))
+        if s.action == "resight" or (s.action == "reject"
+                                     and (f.events[i].data or {}).get("resighting")):
+            facts.resightings.append((s.community, s.at))
     for seg, lo in seg_lo.items():
         if seg < 0 or lo >= visible:
             continue
