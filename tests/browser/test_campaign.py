@@ -1,7 +1,7 @@
 """信息报送 and 责任清单 in the browser: units submit and complete, the task force reviews, issues
 and ranks, an overdue duty item costs the configured points in the monthly grade."""
 from tests.browser.helpers import SHOTS, jpeg_file, wait_for
-from tests.browser.test_web_roles import sign_in_desk as _sign_in
+from tests.browser.helpers import sign_in_desk as _sign_in
 
 
 def sign_in_desk(page, username):

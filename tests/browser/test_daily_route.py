@@ -8,7 +8,7 @@ from server.extensions import db
 from server.models import Finding, FindingEvent, Inspection, Point, RouteStop, User
 from tests.browser.conftest import HERE
 from tests.browser.helpers import SHOTS, controlled_page, jpeg_file, sign_in, wait_for, wait_synced
-from tests.browser.test_web_roles import sign_in_desk
+from tests.browser.helpers import sign_in_desk
 from tests.helpers.flow import upload
 from tests.helpers.images import make_jpeg
 from tests.helpers.records import inspection, result

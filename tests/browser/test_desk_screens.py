@@ -2,7 +2,7 @@
 show their mix, a mini-map for an unplaced finding, destructive actions that look different and
 ask first, whole photos, dates that never wrap, the sync button and the unit's tab label."""
 from tests.browser.helpers import SHOTS, wait_for
-from tests.browser.test_web_roles import sign_in_desk
+from tests.browser.helpers import sign_in_desk
 from tests.helpers.flow import finding_in
 
 ASSIGNED = "rgb(179, 89, 0)"  # 待答复

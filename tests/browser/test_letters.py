@@ -4,7 +4,7 @@ import re
 
 from tests.api.test_letters_plan import REPLY, two_problem_notice
 from tests.browser.helpers import SHOTS, wait_for
-from tests.browser.test_web_roles import sign_in_desk
+from tests.browser.helpers import sign_in_desk
 from tests.helpers.flow import act, ok, sweep_at, upload
 from tests.helpers.records import demo_point, inspection, result
 

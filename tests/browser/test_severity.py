@@ -3,7 +3,7 @@ import pytest
 
 from tests.api.test_severity import DEC, FIRE_LANE, push
 from tests.browser.helpers import SHOTS
-from tests.browser.test_web_roles import sign_in_desk
+from tests.browser.helpers import sign_in_desk
 
 
 @pytest.mark.parametrize("width", (360, 1280))

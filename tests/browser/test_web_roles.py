@@ -1,16 +1,6 @@
 """Community and supervision in the browser: reply, rectify with a photo, the map, verify from the desk."""
-from tests.browser.helpers import SHOTS, jpeg_file, wait_for
+from tests.browser.helpers import SHOTS, jpeg_file, sign_in_desk, wait_for
 from tests.helpers.flow import REPLY, finding_in
-
-
-def sign_in_desk(page, username):
-    """Sign in and wait for the role's home screen."""
-    page.goto("/")
-    page.wait_for_selector("#username")
-    page.fill("#username", username)
-    page.fill("#password", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_selector(".tabs a")
 
 
 def test_a_community_replies_and_rectifies_with_a_photo(app, auth, desk, tmp_path, clock):
