@@ -100,7 +100,7 @@ SUCCESS = {"api.create_unit": ("201",), "api.create_user": ("201",), "api.create
            "api.create_location_type": ("201",), "api.create_item": ("201",),
            "api.create_export": ("202",), "api.put_photo": ("201", "200"),
            "api.change_password": ("204",), "api.create_submission": ("201",),
-           "api.create_duty_list": ("201",), "api.instruct": ("201",), "api.create_finding": ("201",),
+           "api.create_duty_list": ("201",), "api.instruct": ("201",), "api.create_finding": ("201", "200"),
            "api.publish_bulletin": ("201", "200")}
 # Request headers an endpoint reads (beyond Authorization and Idempotency-Key).
 _TIME = {"type": "string", "maxLength": 40}

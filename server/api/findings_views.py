@@ -36,8 +36,9 @@ def create_finding():
     """Record a problem at the desk (专题督查、上级交办、群众反映); it is assigned as usual."""
     data = load_body(DeskFindingCreate())
     now, ref = utcnow(), load_reference()
-    finding = desk_entry.record(g.user, data, now, ref)
-    return finding_dict(finding, ref, to_local(now).date()), 201
+    finding, joined = desk_entry.record(g.user, data, now, ref)
+    # 200: the report joined a problem already open there (仍未整改); 201: a new problem.
+    return finding_dict(finding, ref, to_local(now).date()), 200 if joined else 201
 
 
 def _visible_or_404(finding_id: str, for_update: bool = False):

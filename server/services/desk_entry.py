@@ -56,8 +56,10 @@ def _check(data: dict, ref: Reference) -> tuple[str, str]:
     return ltype, code
 
 
-def record(user: User, data: dict, now: datetime, ref: Reference) -> Finding:
-    """Store a desk-recorded problem as a one-result inspection; answer the new finding."""
+def record(user: User, data: dict, now: datetime, ref: Reference) -> tuple[Finding, bool]:
+    """Store a desk-recorded problem as a one-result inspection; answer (the finding, whether it
+    joined one already open). Like a phone's, a report of an item that already has an open
+    problem at that place is added to it as 仍未整改 instead of opening a second one."""
     ltype, code = _check(data, ref)
     fid = data["id"] or str(uuid.uuid4())
     if db.session.get(InspectionResult, fid) is not None:
@@ -76,4 +78,7 @@ def record(user: User, data: dict, now: datetime, ref: Reference) -> Finding:
     }
     digest = hashlib.sha256(json.dumps(record_, default=str, sort_keys=True).encode()).hexdigest()
     write_inspections(user, "desk", [(record_, digest)], now, ref)
-    return db.session.get(Finding, fid)
+    finding = db.session.get(Finding, fid)
+    if finding is not None:
+        return finding, False
+    return db.session.get(Finding, db.session.get(InspectionResult, fid).finding_id), True

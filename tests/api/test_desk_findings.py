@@ -99,7 +99,13 @@ def test_the_ledger_filters_and_exports_by_source_and_coverage_ignores_desk_repo
     phone = push_finding(app, auth, "hongsheng")
     covert = push_finding(app, auth, "hongsheng", covert=True)
     point = demo_point(app, "street", "hongsheng")
-    public = desk(auth, source="public", point_id=point.id, item_code=item(app), note="群众举报").json["id"]
+    with app.app_context():  # an item with nothing open here (a repeat would join the open problem)
+        from server.extensions import db
+        from server.models import ChecklistItem, Finding
+        open_items = set(db.session.scalars(db.select(Finding.item_code).where(Finding.point_id == point.id)))
+        code = next(c for c in db.session.scalars(db.select(ChecklistItem.code).where(
+            ChecklistItem.location_type == "street").order_by(ChecklistItem.position)) if c not in open_items)
+    public = desk(auth, source="public", point_id=point.id, item_code=code, note="群众举报").json["id"]
     by = lambda s: {f["id"] for f in auth.get("supervisor", f"{URL}?source={s}").json["items"]}  # noqa: E731
     assert by("public") == {public} and by("covert") == {covert} and phone in by("routine")
     assert auth.get("supervisor", f"{URL}?source=rumour").status_code == 400
@@ -110,3 +116,16 @@ def test_the_ledger_filters_and_exports_by_source_and_coverage_ignores_desk_repo
     cov = auth.get("supervisor", "/api/v1/reports/coverage?date=2026-11-27").json
     # Two visits from the phone; the citizen's report is not a visit to the point.
     assert [p["inspections"] for p in cov["inspected"] if p["point_id"] == point.id] == [2]
+
+
+def test_a_desk_report_of_a_problem_already_open_there_joins_it(app, auth):
+    fid = push_finding(app, auth, "hongsheng")
+    with app.app_context():
+        from server.extensions import db
+        from server.models import Finding
+        found = db.session.get(Finding, fid)
+        point_id, code = found.point_id, found.item_code
+    r = desk(auth, source="public", point_id=point_id, item_code=code, note="市民反映仍未修好")
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert r.json["id"] == fid and r.json["history"][-1]["note"] == "仍未整改"
+    assert auth.get("supervisor", f"{URL}?source=public").json["total"] == 0

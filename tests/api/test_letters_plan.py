@@ -14,8 +14,11 @@ def two_problem_notice(app, auth, community="yongsheng") -> tuple[int, list[str]
     """Push one inspection with two failed items; return its notice id and the finding ids."""
     point = demo_point(app, "street", community)
     with app.app_context():
+        # Items with no problem at this point yet: a repeat of an open one would join it (仍未整改).
         codes = db.session.scalars(sa.text(
-            "SELECT code FROM checklist_items WHERE location_type = 'street' ORDER BY position LIMIT 2")).all()
+            "SELECT code FROM checklist_items WHERE location_type = 'street' AND code NOT IN "
+            "(SELECT item_code FROM findings WHERE point_id = :point) ORDER BY position LIMIT 2"),
+            {"point": point.id}).all()
     results = [result(c, "fail", [upload(auth, "inspector")], note=f"第{k + 1}处：路面破损积水")
                for k, c in enumerate(codes)]
     rec = inspection(point, results, started_at=TWO_ITEMS_AT)
