@@ -8,7 +8,7 @@ import pytest
 import shared_schema
 
 from tests.helpers.flow import REPLY, act, ok, push_finding, upload
-from tests.helpers.records import community_id, demo_point, item, new_id
+from tests.helpers.records import community_id, demo_point, free_item, item, new_id
 
 URL = "/api/v1/findings"
 
@@ -99,12 +99,7 @@ def test_the_ledger_filters_and_exports_by_source_and_coverage_ignores_desk_repo
     phone = push_finding(app, auth, "hongsheng")
     covert = push_finding(app, auth, "hongsheng", covert=True)
     point = demo_point(app, "street", "hongsheng")
-    with app.app_context():  # an item with nothing open here (a repeat would join the open problem)
-        from server.extensions import db
-        from server.models import ChecklistItem, Finding
-        open_items = set(db.session.scalars(db.select(Finding.item_code).where(Finding.point_id == point.id)))
-        code = next(c for c in db.session.scalars(db.select(ChecklistItem.code).where(
-            ChecklistItem.location_type == "street").order_by(ChecklistItem.position)) if c not in open_items)
+    code = free_item(app, "street", point.id)  # a repeat of an open item would join it
     public = desk(auth, source="public", point_id=point.id, item_code=code, note="群众举报").json["id"]
     by = lambda s: {f["id"] for f in auth.get("supervisor", f"{URL}?source={s}").json["items"]}  # noqa: E731
     assert by("public") == {public} and by("covert") == {covert} and phone in by("routine")

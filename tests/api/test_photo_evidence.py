@@ -3,10 +3,9 @@ raise photo_not_fresh and exif_mismatch; absurd EXIF is accepted with the flag, 
 from datetime import datetime, timezone
 
 import pytest
-import sqlalchemy as sa
 
 from tests.helpers.images import make_jpeg
-from tests.helpers.records import demo_point, inspection, item, new_id, result
+from tests.helpers.records import demo_point, free_item, inspection, item, new_id, result
 
 STARTED = "2026-11-27T09:30:00+08:00"
 
@@ -23,23 +22,11 @@ def _put(auth, data=None, **headers):
 def _flags(app, auth, pid, started_at=STARTED, point=None):
     """Push a failed item with the photo at a demo point; return the new finding's flags."""
     point = point or demo_point(app, "street", "aihua")
-    code = _fresh_item(app)
+    code = free_item(app)
     rec = inspection(point, [result(code, "fail", [pid])], started_at=started_at)
     r = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]})
     assert r.json["results"][0]["status"] == "created", r.json
     return auth.get("supervisor", f"/api/v1/findings/{rec['results'][0]['id']}").json["flags"]
-
-
-def _fresh_item(app) -> str:
-    """A street item with no open finding from earlier pushes in this test (a repeat would join
-    the open finding as 仍未整改 instead of opening one)."""
-    from server.extensions import db
-    from server.models import ChecklistItem, Finding
-    with app.app_context():
-        used = set(db.session.scalars(sa.select(Finding.item_code)))
-        return db.session.scalars(sa.select(ChecklistItem.code).where(
-            ChecklistItem.location_type == "street", ChecklistItem.photo_required.is_(True),
-            ChecklistItem.code.not_in(used)).order_by(ChecklistItem.position)).first()
 
 
 def test_a_camera_capture_taken_now_at_the_point_raises_no_flag(app, auth, clock):

@@ -37,6 +37,19 @@ def item(app, location_type: str = "street", photo_required: bool | None = None)
         return db.session.scalars(q.order_by(ChecklistItem.position)).first()
 
 
+def free_item(app, location_type: str = "street", point_id: int | None = None) -> str:
+    """An item (photo required) with no problem at the point yet — or anywhere, without a point:
+    a second failure of an item already open there joins that problem as 仍未整改."""
+    from server.models import Finding
+    with app.app_context():
+        taken = sa.select(Finding.item_code)
+        if point_id is not None:
+            taken = taken.where(Finding.point_id == point_id)
+        return db.session.scalars(sa.select(ChecklistItem.code).where(
+            ChecklistItem.location_type == location_type, ChecklistItem.photo_required.is_(True),
+            ChecklistItem.code.not_in(taken)).order_by(ChecklistItem.position)).first()
+
+
 def result(item_code: str, outcome: str = "fail", photos=None, note: str = "路面有坑洼积水", rid=None):
     """One checklist answer."""
     return {"id": rid or new_id(), "item_code": item_code, "result": outcome, "note": note,
