@@ -4,7 +4,10 @@
  * time (X-Server-Time), the difference is kept (also offline, in localStorage) and every
  * default day, week and month is taken from the corrected clock in Beijing time.
  */
-const ZONE = "Asia/Shanghai";
+// Beijing time is UTC+8 all year: China has kept no daylight saving time since 1991. A fixed
+// offset gives the same days as Intl with timeZone "Asia/Shanghai" for every date this product
+// sees, without building an Intl formatter (tens of milliseconds on a cheap phone at start-up).
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const KEY = "cc.server_skew_ms";
 
 let skewMs = readSkew();
@@ -34,13 +37,10 @@ export function serverNow() {
   return new Date(Date.now() + skewMs);
 }
 
-const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
-
 /** The Beijing-time date of an instant: "2026-12-01". */
 export function localDay(instant = serverNow()) {
-  const d = instant instanceof Date ? instant : new Date(instant);
-  const parts = Object.fromEntries(dayFormat.formatToParts(d).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
+  const t = instant instanceof Date ? instant.getTime() : new Date(instant).getTime();
+  return new Date(t + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /** The Beijing-time month of an instant: "2026-12". */

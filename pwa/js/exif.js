@@ -1,6 +1,5 @@
 /** What the original photo file says about itself (capture time, GPS), read before resizing
  * drops it, and what the inspector should be told about it before the photo is used. */
-import { parse } from "../vendor/exifr/mini.esm.js";
 import { distanceM, formatDistance, formatTime } from "./ui.js";
 
 // exifr's mini build has no tag dictionary: parse(file, ["DateTimeOriginal"]) (a pick by
@@ -67,6 +66,8 @@ export function originalFrom(tags) {
  */
 export async function readOriginal(file) {
   try {
+    // exifr loads with the first photo, not with the inspection screen (start-up time).
+    const { parse } = await import("../vendor/exifr/mini.esm.js");
     return originalFrom(await parse(file, OPTIONS));
   } catch {
     return originalFrom(null);

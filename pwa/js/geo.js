@@ -1,6 +1,10 @@
 /** Position from watchPosition: keep watching, keep the best recent fix, never give up on one error. */
 
 const RECENT_MS = 60_000;
+/** How fast an inspector may have walked away from an older fix (m/s): a fix's uncertainty
+ * grows by this much per second of age, so a walking phone follows its newest fixes while a
+ * much more precise fix of a moment ago still wins over a poor new one. */
+const WALK_M_PER_S = 1.5;
 
 /**
  * @typedef {{lat: number, lon: number, accuracy: number, at: number}} Fix
@@ -20,7 +24,9 @@ export function createGeo({ geolocation = globalThis.navigator?.geolocation, now
     const t = now();
     const recent = fixes.filter((f) => t - f.at <= RECENT_MS);
     if (!recent.length) return fixes.at(-1) || null;
-    return recent.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
+    const uncertainty = (f) => f.accuracy + ((t - f.at) / 1000) * WALK_M_PER_S;
+    // Ties go to the newer fix (fixes are in arrival order).
+    return recent.reduce((a, b) => (uncertainty(b) <= uncertainty(a) ? b : a));
   }
 
   function start() {

@@ -1,5 +1,5 @@
 /** Reference data (points, checklists) and re-inspection tasks: network first, then the copy on the phone. */
-import { TYPE_NAMES } from "./ui.js";
+import { compareZh, TYPE_NAMES } from "./ui.js";
 
 /**
  * Fetch a JSON resource, keep a copy in IndexedDB, and fall back to that copy offline.
@@ -64,7 +64,7 @@ export async function loadTasks(ctx) {
 export function orderRoute(points, from, visited, distance) {
   const todo = points.filter((p) => !visited.has(p.properties.id));
   const done = points.filter((p) => visited.has(p.properties.id));
-  if (!from) return [...todo.sort((a, b) => a.properties.name.localeCompare(b.properties.name, "zh")), ...done];
+  if (!from) return [...todo.sort((a, b) => compareZh(a.properties.name, b.properties.name)), ...done];
   const out = [];
   let here = from;
   const left = [...todo];

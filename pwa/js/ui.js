@@ -35,6 +35,15 @@ export function render(...nodes) {
   window.scrollTo(0, 0);
 }
 
+let zhCollator = null;
+
+/** Compare two strings in Chinese (pinyin) order; one collator for the page, made on first use
+ * (localeCompare(b, "zh") builds a new one per comparison: slow on a phone). */
+export function compareZh(a, b) {
+  zhCollator ||= new Intl.Collator("zh-CN");
+  return zhCollator.compare(a ?? "", b ?? "");
+}
+
 let toastTimer = 0;
 
 /** Show a short message at the bottom; errors stay longer. */

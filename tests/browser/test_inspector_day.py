@@ -274,3 +274,39 @@ def test_a_photo_refused_after_its_record_is_retaken_and_uploaded_bytes_are_prun
     page.wait_for_selector("[data-state=synced] .thumbs img")
     assert page.evaluate("document.querySelector('.thumbs img').naturalWidth") > 0
     page.screenshot(path=str(SHOTS / "outbox-pruned-360.png"))
+
+
+def _points_by_distance(app, lat, lon):
+    """Active points with their distance in metres from (lat, lon), nearest first."""
+    from server.services.assignment import distance_m
+    with app.app_context():
+        rows = db.session.execute(sa.select(Point.id, Point.lat, Point.lon).where(Point.active)).all()
+    return sorted((distance_m(lat, lon, r.lat, r.lon), r.id, r.lat, r.lon) for r in rows)
+
+
+def test_a_new_position_updates_distances_in_place_and_reorders_only_when_the_nearest_changes(app, phone):
+    """A phone gets a fix every second or so: redrawing the whole route list each time was
+    the screen's heaviest repeated work. Moving a few metres keeps the list (its distances
+    change); reaching another point puts that point first."""
+    page = controlled_page(phone)
+    sign_in(page)
+    (_, first_id, lat, lon), *others = _points_by_distance(app, HERE["latitude"], HERE["longitude"])
+    phone.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 5})
+    wait_for(page, "(id) => document.querySelector('#route-list li a')?.dataset.point === id", arg=str(first_id))
+    wait_for(page, "document.querySelector('#route-list li .dist').textContent === '0 米'")
+    page.evaluate("document.querySelectorAll('#route-list li').forEach((li) => { li.keptNode = true; })")
+
+    # 20 m north: the same point is still nearest, so the same nodes show a new distance.
+    nearest_other = min(d for d, *_ in _points_by_distance(app, lat, lon)[1:])
+    assert nearest_other > 60, "the demo street's points are further apart than this test needs"
+    phone.set_geolocation({"latitude": lat + 20 / 111_195, "longitude": lon, "accuracy": 5})
+    wait_for(page, "document.querySelector('#route-list li .dist').textContent === '20 米'")
+    kept = page.evaluate("[...document.querySelectorAll('#route-list li')].map((li) => li.keptNode === true)")
+    assert kept and all(kept), "the list was rebuilt for a 20 m move"
+    assert page.evaluate("document.querySelector('#route-list li a').dataset.point") == str(first_id)
+
+    # At another point, far away: that point leads the list.
+    far = max(others)
+    phone.set_geolocation({"latitude": far[2], "longitude": far[3], "accuracy": 5})
+    wait_for(page, "(id) => document.querySelector('#route-list li a')?.dataset.point === id", arg=str(far[1]))
+    assert page.evaluate("document.querySelector('#route-list li .dist').textContent") == "0 米"

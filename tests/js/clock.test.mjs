@@ -37,3 +37,20 @@ test("the server's time corrects a phone whose clock is a day off", () => {
   learnServerTime(null, phoneNow);  // an answer without the header changes nothing
   assert.equal(localDay(), "2026-11-27");
 });
+
+test("the fixed UTC+8 offset gives the same day as the Asia/Shanghai zone, every hour edge from 1992 to 2060", () => {
+  const zone = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
+  const start = Date.UTC(1992, 0, 1);
+  const end = Date.UTC(2060, 0, 1);
+  let checked = 0;
+  // Every 15h59m59s (drifts across every hour and minute of the day), and both sides of each
+  // Beijing midnight near it.
+  for (let t = start; t < end; t += 57599000) {
+    for (const at of [t, t - (t + 8 * 3600e3) % 86400e3, t - (t + 8 * 3600e3) % 86400e3 - 1]) {
+      assert.equal(localDay(new Date(at)), zone.format(new Date(at)), new Date(at).toISOString());
+      checked += 1;
+    }
+  }
+  assert.ok(checked > 100000);
+  assert.throws(() => localDay(new Date(NaN)), RangeError);
+});

@@ -3,7 +3,7 @@
 import { activeTag, adminHead, call, createForm, dataTable, download, pager, progressBar, reportError, upload }
   from "../admin-form.js";
 import { loadLeaflet } from "../map.js";
-import { h, render, toast, TYPE_NAMES } from "../ui.js";
+import { compareZh, h, render, toast, TYPE_NAMES } from "../ui.js";
 
 const PER_PAGE = 50;
 const COLOURS = { street: "#1f6feb", compound: "#8250df", toilet: "#0a7f5a", market: "#b35900",
@@ -302,7 +302,7 @@ function importPanel() {
 
 function renderTable() {
   const rows = state.features.filter(matches)
-    .sort((a, b) => a.properties.name.localeCompare(b.properties.name, "zh-CN"));
+    .sort((a, b) => compareZh(a.properties.name, b.properties.name));
   const pages = Math.max(1, Math.ceil(rows.length / PER_PAGE));
   // Just saved: turn to the page holding that point, and mark its row.
   const at = state.turnTo == null ? -1 : rows.findIndex((f) => f.properties.id === state.turnTo);

@@ -50,17 +50,55 @@ function listItems(ctx) {
   return orderRoute(others, fix, state.visited, distanceM).map((p) => pointItem(p, fix, 0));
 }
 
+/** Metres the phone must move before the list is re-ordered and its distances redrawn. */
+const REDRAW_AFTER_M = 10;
+
 function renderList(ctx) {
+  const fix = ctx.geo.best();
+  state.drawnAt = fix;
   const list = document.getElementById("route-list");
-  if (list) fillInChunks(list, listItems(ctx));
+  if (list) {
+    const items = listItems(ctx);
+    state.order = items.map((li) => li.firstChild.dataset.point).join();
+    state.items = items;
+    fillInChunks(list, items);
+  }
   const mine = document.getElementById("route-allocated");
-  if (mine) mine.replaceChildren(...state.allocated.map((p, i) => pointItem(p, ctx.geo.best(), i + 1)));
+  if (mine) {
+    state.mine = state.allocated.map((p, i) => pointItem(p, fix, i + 1));
+    mine.replaceChildren(...state.mine);
+  }
+  showGpsStatus(ctx);
+}
+
+function showGpsStatus(ctx) {
   const gps = document.getElementById("gps-status");
-  if (gps) {
-    const fix = ctx.geo.best();
-    const judged = judgeAccuracy(fix?.accuracy);
-    gps.className = `gps ${judged.level}`;
-    gps.textContent = ctx.geo.status === "denied" ? "未获得定位权限：请在浏览器设置中允许定位" : judged.text;
+  if (!gps) return;
+  const judged = judgeAccuracy(ctx.geo.best()?.accuracy);
+  gps.className = `gps ${judged.level}`;
+  gps.textContent = ctx.geo.status === "denied" ? "未获得定位权限：请在浏览器设置中允许定位" : judged.text;
+}
+
+/** A new fix: nothing but the status line unless the phone moved; then only the distances,
+ * unless the nearest-next order changed (a cheap phone gets a fix every second or so). */
+function onFix(ctx) {
+  const fix = ctx.geo.best();
+  const last = state.drawnAt;
+  showGpsStatus(ctx);
+  if (fix && last && distanceM(fix.lat, fix.lon, last.lat, last.lon) < REDRAW_AFTER_M) return;
+  const allocated = new Set(state.allocated.map((p) => p.properties.id));
+  const others = state.points.filter((p) => !allocated.has(p.properties.id));
+  const order = orderRoute(others, fix, state.visited, distanceM).map((p) => String(p.properties.id)).join();
+  if (!fix || !last || order !== state.order) {
+    renderList(ctx);
+    return;
+  }
+  state.drawnAt = fix;
+  const byId = new Map(state.points.map((p) => [String(p.properties.id), p]));
+  for (const li of [...(state.mine || []), ...(state.items || [])]) { // attached or still queued
+    const a = li.firstChild;
+    const [lon, lat] = byId.get(a.dataset.point).geometry.coordinates;
+    a.querySelector(".dist").textContent = formatDistance(distanceM(fix.lat, fix.lon, lat, lon));
   }
 }
 
@@ -120,9 +158,9 @@ function mapToggle(ctx) {
   return [button, box];
 }
 
-export function onPosition(fix) {
+export function onPosition(fix, status) {
   mapHandle?.setPosition(fix);
-  renderList({ geo: { best: () => fix, status: "ok" } });
+  if (state) onFix({ geo: { best: () => fix, status } });
 }
 
 export function leave() {

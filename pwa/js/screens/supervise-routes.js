@@ -2,7 +2,7 @@
  * walk. The order saved is the walking order from the chosen first point (the phone shows it). */
 import { call, fieldPath } from "../admin-form.js";
 import { localDay } from "../clock.js";
-import { h, render, toast } from "../ui.js";
+import { compareZh, h, render, toast } from "../ui.js";
 import { metres, pathLength, walkingOrder } from "../walk.js";
 
 const pct = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 100)}%`);
@@ -89,8 +89,8 @@ export async function show(ctx, day = null, user = null) {
   const current = routes.items.find((r) => r.user_id === user);
   mine = { day, user, names: new Map(inspectors.map((u) => [u.id, u.display_name])),
     points: points.features.filter((p) => p.properties.active !== false)
-      .sort((a, b) => (a.properties.unit_name || "").localeCompare(b.properties.unit_name || "", "zh")
-        || a.properties.name.localeCompare(b.properties.name, "zh")),
+      .sort((a, b) => compareZh(a.properties.unit_name, b.properties.unit_name)
+        || compareZh(a.properties.name, b.properties.name)),
     picked: new Set(current?.point_ids || []), start: current?.point_ids?.[0] ?? null };
   const dayInput = h("input", { id: "r-date", type: "date", value: day, onchange: () => { if (dayInput.value && dayInput.value !== day) show(ctx, dayInput.value, user); } });
   const who = h("select", { id: "r-user", onchange: () => { if (Number(who.value) !== user) show(ctx, day, Number(who.value)); } },
