@@ -7,6 +7,7 @@ sighting becomes one history event with the note "仍未整改" and its photos; 
 reports and the notices count the problem once.
 """
 import math
+import zlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -41,6 +42,7 @@ def plan_resightings(batch: list[tuple[dict, str]], radius_m: float) -> dict[str
     fails = [(data, r) for data, _ in batch for r in data["results"] if r["result"] == "fail"]
     if not fails:
         return {}
+    _lock_items(sorted({r["item_code"] for _, r in fails}))
     known = _existing(fails, radius_m)
     targets: dict[str, str] = {}
     for n, (data, r) in enumerate(fails):
@@ -51,6 +53,20 @@ def plan_resightings(batch: list[tuple[dict, str]], radius_m: float) -> dict[str
             known.append(_Open(r["id"], data["point_id"], r["item_code"], data["lat"],
                                data["lon"], (1, n)))
     return targets
+
+
+def _lock_items(codes: list[str]) -> None:
+    """On PostgreSQL, hold a transaction lock per failed item until the batch commits.
+
+    Locking the open findings is not enough: when there are none, two phones recording the
+    same first sighting at the same instant would each open one. Every batch that could match
+    the other's failures shares an item code, so it waits here for the other to commit and
+    then sees its finding. Taken in sorted order (no deadlock). SQLite serialises writers."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for code in codes:
+        key = (0x5E51 << 32 | zlib.crc32(code.encode())) - (1 << 63)  # a signed 64-bit key
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _existing(fails: list[tuple[dict, dict]], radius_m: float) -> list[_Open]:

@@ -61,3 +61,34 @@ def test_two_devices_pushing_the_same_re_sightings_at_once_add_each_event_once(a
         assert db.session.query(Finding).count() == 1
         assert db.session.query(Letter).filter_by(kind="notice").count() == 1
         assert db.session.query(FindingEvent).filter(FindingEvent.note == "仍未整改").count() == 9
+
+
+def test_two_phones_first_seeing_the_same_problem_at_once_open_one_finding(app, auth, clock):
+    """Two inspectors record the same failed item at the same point, neither knowing of the
+    other, and push at the same instant: one finding, the other sighting joins it (仍未整改)."""
+    code = item(app, "compound")
+    for community in ("aihua", "yongsheng", "hongsheng", "yangguang"):  # four tries at the race
+        point = demo_point(app, "compound", community)
+        first = inspection(point, [result(code, "fail", [new_id()])], started_at="2026-11-27T09:00:00+08:00")
+        second = inspection(point, [result(code, "fail", [new_id()])], started_at="2026-11-27T09:01:00+08:00")
+        headers = auth.headers("inspector")
+        barrier = threading.Barrier(2)
+        answers = {}
+
+        def device(name, record):
+            client = app.test_client()
+            barrier.wait()
+            answers[name] = client.post("/api/v1/sync/push", headers=headers,
+                                        json={"device_id": name, "records": [record]})
+
+        threads = [threading.Thread(target=device, args=args) for args in (("a", first), ("b", second))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert answers["a"].status_code == answers["b"].status_code == 200, (answers["a"].json, answers["b"].json)
+        with app.app_context():
+            found = db.session.query(Finding).filter_by(point_id=point.id, item_code=code).all()
+            assert len(found) == 1, f"{community}: {len(found)} findings for one problem"
+            assert db.session.query(FindingEvent).filter(FindingEvent.finding_id == found[0].id,
+                                                         FindingEvent.note == "仍未整改").count() == 1
