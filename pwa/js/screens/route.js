@@ -4,7 +4,7 @@ import { localDay } from "../clock.js";
 import { drawRouteMap } from "../map.js";
 import { refreshOpenFindings } from "../open-findings.js";
 import { loadAllocation, loadReference, orderRoute, typeName } from "../refdata.js";
-import { distanceM, fillInChunks, formatDistance, h, render } from "../ui.js";
+import { distanceM, fillInChunks, formatDistance, h, nextFrame, render } from "../ui.js";
 import { judgeAccuracy } from "../geo.js";
 import { walkingOrder } from "../walk.js";
 
@@ -126,7 +126,10 @@ export async function show(ctx) {
     h("h2", {}, state.allocated.length ? `其他点位（${state.points.length - state.allocated.length}）` : `点位（${state.points.length}）`),
     h("ul", { class: "list", id: "route-list" }),
   );
-  renderList(ctx); // the list is built once, not twice
+  // The list is built once, in its own task after the page is on screen: on a cheap phone the
+  // page and a screenful of list in one go was a long task.
+  await nextFrame();
+  if (document.getElementById("route-list")) renderList(ctx);
 }
 
 /** The map costs Leaflet's start-up (the heaviest work on this screen): drawn only when asked. */
