@@ -62,11 +62,14 @@ export function formatDistance(metres) {
   return metres >= 1000 ? `${(metres / 1000).toFixed(1)} 公里` : `${Math.round(metres)} 米`;
 }
 
-/** Local time as 2026-11-28 09:31:05. */
+/** Beijing time as 2026-11-28 09:31:05, whatever zone the browser is set to (a laptop on UTC,
+ * a phone bought abroad): the ledger and the letters speak Beijing time, so does every screen.
+ * UTC+8 all year (see clock.js). */
 export function formatTime(value) {
-  const d = value instanceof Date ? value : new Date(value);
+  const d = new Date((value instanceof Date ? value : new Date(value)).getTime() + 8 * 3600 * 1000);
   const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ` +
+    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
 /** ISO 8601 with the device's offset, as the contract wants (no naive times). */
