@@ -294,6 +294,11 @@ def test_a_new_position_updates_distances_in_place_and_reorders_only_when_the_ne
     phone.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 5})
     wait_for(page, "(id) => document.querySelector('#route-list li a')?.dataset.point === id", arg=str(first_id))
     wait_for(page, "document.querySelector('#route-list li .dist').textContent === '0 米'")
+    # The list fills a screenful at a time: mark it once every point is in it.
+    wait_for(page, """() => {
+      const heading = [...document.querySelectorAll("h2")].at(-1).textContent.match(/（(\\d+)）/);
+      return heading && document.querySelectorAll("#route-list li").length === Number(heading[1]);
+    }""")
     page.evaluate("document.querySelectorAll('#route-list li').forEach((li) => { li.keptNode = true; })")
 
     # 20 m north: the same point is still nearest, so the same nodes show a new distance.
