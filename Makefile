@@ -13,7 +13,7 @@ HTTPS_PORT ?= 8443
 RUN_DEPS := $(VENV)/.run-deps
 DEV_DEPS := $(VENV)/.dev-deps
 
-.PHONY: run test test-sqlite test-postgres test-js bench migrate demo clean vendor venv https worker
+.PHONY: run test test-sqlite test-browser test-postgres test-js bench migrate demo clean vendor venv https worker
 
 # Third-party front-end code comes from npm and is served by us, never from a CDN.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -78,7 +78,12 @@ test-js: pwa/vendor/.stamp
 	node --test tests/js/
 
 test-sqlite: $(DEV_DEPS) pwa/vendor/.stamp
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not browser"
+
+# The browser tests (real Chromium against the app on SQLite): a part of their own, so that they
+# run beside the other two.
+test-browser: $(DEV_DEPS) pwa/vendor/.stamp
+	$(BIN)/python -m pytest -m browser
 
 # The contract tests (JSON Schema against marshmallow, generated bodies) never touch a database:
 # they run once, in test-sqlite.

@@ -2,10 +2,10 @@
 # `make test`: run every part of the suite even when one fails, then say how each went,
 # so a failure on SQLite never hides the PostgreSQL results.
 #
-# The SQLite part (with the browser tests) and the PostgreSQL part run at the same time: each
-# has its own databases, ports and temporary folders, and the browser part spends much of its
-# time waiting on Chromium, so together they take little more than the longer one. Their
-# output is kept apart and printed part by part. TEST_SERIAL=1 runs them one after the other.
+# The SQLite, browser and PostgreSQL parts run at the same time: each has its own databases,
+# ports and temporary folders, and the browser part spends much of its time waiting on
+# Chromium, so together they take little more than the longest. Their output is kept apart and
+# printed part by part. TEST_SERIAL=1 runs them one after the other.
 set -u
 cd "$(dirname "$0")/.."
 declare -A result secs
@@ -19,16 +19,18 @@ run_part() {  # run_part PART: make PART, recording its result and duration
   echo $((SECONDS - start)) >"$logs/$part.secs"
 }
 
-parts=(test-js test-sqlite test-postgres)
+parts=(test-js test-sqlite test-browser test-postgres)
 total_start=$SECONDS
 run_part test-js
 if [ "${TEST_SERIAL:-0}" = "1" ]; then
   run_part test-sqlite
+  run_part test-browser
   run_part test-postgres
 else
   run_part test-sqlite & sqlite=$!
+  run_part test-browser & browser=$!
   run_part test-postgres & postgres=$!
-  wait "$sqlite" "$postgres"
+  wait "$sqlite" "$browser" "$postgres"
 fi
 for part in "${parts[@]}"; do
   echo "== make $part"
@@ -42,7 +44,7 @@ echo "== make test: summary"
 for part in "${parts[@]}"; do
   printf '   %-14s %-7s %5d s\n' "$part" "${result[$part]}" "${secs[$part]}"
 done
-echo "   wall clock     $((SECONDS - total_start)) s ($([ "${TEST_SERIAL:-0}" = "1" ] && echo serial || echo "SQLite and PostgreSQL side by side"))"
+echo "   wall clock     $((SECONDS - total_start)) s ($([ "${TEST_SERIAL:-0}" = "1" ] && echo serial || echo "SQLite, browser and PostgreSQL side by side"))"
 rm -rf "$logs"
 if [ "$overall" -eq 0 ]; then echo "make test: every part passed"; else echo "make test: FAILED (see the parts above)"; fi
 exit "$overall"
