@@ -5,8 +5,9 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from ..extensions import db
-from ..models import Finding, FindingPhoto, Photo
+from ..models import Finding, FindingEvent, FindingPhoto, Photo
 from .assignment import distance_m
+from .resighting import NOTE as UNFIXED_NOTE
 
 PHOTO_FRESH_MIN = 30  # defaults; PHOTO_FRESH_MIN and EXIF_FAR_M in the configuration win
 EXIF_FAR_M = 300
@@ -49,21 +50,37 @@ def _near(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and bin(int(a, 16) ^ int(b, 16)).count("1") <= NEAR_BITS
 
 
-def _reused(link: tuple, photo: Photo, others: list[tuple]) -> bool:
+def _reused(link: tuple, photo: Photo, others: list[tuple], unfixed: set[tuple[str, str]]) -> bool:
     """Whether a linked photo shows what another link already showed: the same bytes or a
     near-identical picture, on any finding, the same finding's other stages included.
 
     One photo of a place may stand for several items failed in the same inspection; only
-    that is not reuse."""
+    that is not reuse. Nor is a new photo of a problem still unfixed (仍未整改) looking like
+    the earlier photos of it: ``unfixed`` holds a finding's before and re-sighting photos, and
+    between those only the very same file counts."""
     finding_id, stage, inspection_id = link
     for (f2, stage2, insp2), p2 in others:
         if (f2, stage2, p2.id) == (finding_id, stage, photo.id):
             continue  # the link itself
         if stage == stage2 == "before" and insp2 == inspection_id:
             continue
-        if p2.sha256 == photo.sha256 or _near(p2.phash, photo.phash):
+        if p2.sha256 == photo.sha256:
+            return True
+        same_state = f2 == finding_id and {(finding_id, photo.id), (f2, p2.id)} <= unfixed
+        if not same_state and _near(p2.phash, photo.phash):
             return True
     return False
+
+
+def _unfixed_photos(ids: list[str], rows) -> set[tuple[str, str]]:
+    """(finding id, photo id) of each finding's before photos and 仍未整改 sighting photos."""
+    out = {(fid, p.id) for fid, stage, p in rows if stage == "before"}
+    for fid, photo_ids, data in db.session.execute(
+            sa.select(FindingEvent.finding_id, FindingEvent.photo_ids, FindingEvent.data)
+            .where(FindingEvent.finding_id.in_(ids), FindingEvent.note == UNFIXED_NOTE)):
+        if (data or {}).get("resighting"):
+            out.update((fid, pid) for pid in photo_ids or [])
+    return out
 
 
 def refresh_photo_flags(findings: list[Finding]) -> None:
@@ -90,11 +107,12 @@ def refresh_photo_flags(findings: list[Finding]) -> None:
         .join(Finding, Finding.id == FindingPhoto.finding_id)
         .where(sa.or_(Photo.sha256.in_(hashes), sa.and_(near_scope, Photo.phash.is_not(None))))).all()
     others = [((fid, stage, insp), photo) for fid, stage, insp, photo in candidates]
+    unfixed = _unfixed_photos(ids, rows)
     fresh_min, far_m = _limits()
     for fid, stage, photo in rows:
         f = by_id[fid]
         flags = set(f.flags or [])
-        if _reused((fid, stage, f.inspection_id), photo, others):
+        if _reused((fid, stage, f.inspection_id), photo, others, unfixed):
             flags.add("photo_reused")
         if stage == "before" and not_fresh(photo, f.found_at, fresh_min):
             flags.add("photo_not_fresh")

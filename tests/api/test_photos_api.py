@@ -126,3 +126,26 @@ def test_exif_far_from_the_record_is_flagged(app, auth, clock):
     auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]})
     f = auth.get("supervisor", f"/api/v1/findings/{rec['results'][0]['id']}").json
     assert "exif_mismatch" in f["flags"]
+
+
+def test_a_new_photo_of_an_unchanged_problem_is_not_reuse_but_the_same_file_again_is(app, auth, clock):
+    """仍未整改: the inspector photographs the same unfixed problem a day later. The picture looks
+    the same (perceptually near) and that is the point; the very same file again is not evidence."""
+    scene = {"color": (120, 130, 140), "corner_color": (20, 20, 20)}
+    first, again, same_file = new_id(), new_id(), new_id()
+    put(auth, first, make_jpeg(640, 480, quality=85, **scene))
+    put(auth, again, make_jpeg(640, 480, quality=60, **scene))  # other bytes, same picture
+    put(auth, same_file, make_jpeg(640, 480, quality=85, **scene))  # the first file's bytes
+    point = demo_point(app, "street", "aihua")
+    code = item(app)
+    records = [inspection(point, [result(code, "fail", [pid])], started_at=f"2026-11-27T0{h}:00:00+08:00")
+               for h, pid in ((7, first), (8, again))]
+    answers = [auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [r]}).json
+               for r in records]
+    fid = records[0]["results"][0]["id"]
+    assert answers[1]["results"][0]["finding_ids"] == [fid]  # joined as 仍未整改
+    assert "photo_reused" not in auth.get("supervisor", f"/api/v1/findings/{fid}").json["flags"]
+
+    third = inspection(point, [result(code, "fail", [same_file])], started_at="2026-11-27T09:00:00+08:00")
+    auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [third]})
+    assert "photo_reused" in auth.get("supervisor", f"/api/v1/findings/{fid}").json["flags"]
