@@ -103,6 +103,7 @@ bench: $(DEV_DEPS) pwa/vendor/.stamp
 	$(BIN)/python bench/points_admin.py
 	$(BIN)/python bench/backup_bench.py
 	$(BIN)/python bench/submissions_duty.py
+	$(BIN)/python bench/start_tasks.py
 	$(BIN)/python bench/lighthouse_phone.py
 
 clean:
