@@ -54,7 +54,7 @@ export async function processPhoto(file, { position, isoNow }) {
     takenAt = isoNow(original.taken); // picked from the gallery: the photo is older than now
   }
   return { bytes, thumb, type: "image/jpeg", width: size.width, height: size.height, taken_at: takenAt, ...where,
-    original_checked: true, original_taken_at: original.taken ? isoNow(original.taken) : null,
+    original_checked: original.checked, original_taken_at: original.taken ? isoNow(original.taken) : null,
     original_lat: original.lat, original_lon: original.lon };
 }
 

@@ -59,15 +59,37 @@ export function originalFrom(tags) {
   return { checked: true, taken, lat, lon };
 }
 
+let exifr = null;
+
+/** exifr, loaded once: not with the inspection screen (its start-up), but when first needed
+ * or when the screen is idle (preloadExif). A failed load is tried again next time. */
+function loadExifr() {
+  exifr ||= import("../vendor/exifr/mini.esm.js").catch((err) => { exifr = null; throw err; });
+  return exifr;
+}
+
+/** Load exifr once the page is idle, so the first photo taken offline finds it ready. */
+export function preloadExif() {
+  const idle = globalThis.requestIdleCallback || ((fn) => setTimeout(fn, 1000));
+  idle(() => loadExifr().catch(() => {}));
+}
+
 /**
  * Read the original file. Damaged or missing EXIF is "no capture time", never an error.
  * @param {Blob} file
  * @returns {Promise<Original>}
  */
 export async function readOriginal(file) {
+  let parse;
   try {
-    // exifr loads with the first photo, not with the inspection screen (start-up time).
-    const { parse } = await import("../vendor/exifr/mini.esm.js");
+    ({ parse } = await loadExifr());
+  } catch (err) {
+    // Not "no capture time" (which flags the photo): the phone could not look, so the upload
+    // says nothing about the original (unchecked), like a phone that cannot read EXIF.
+    console.warn("exifr could not be loaded", err);
+    return { checked: false, taken: null, lat: null, lon: null };
+  }
+  try {
     return originalFrom(await parse(file, OPTIONS));
   } catch {
     return originalFrom(null);

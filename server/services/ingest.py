@@ -18,6 +18,7 @@ from ..models import Finding, Inspection, InspectionResult, Photo, User, Verific
 from ..schemas.sync import RECORD_SCHEMAS
 from .actions import apply_action
 from .ingest_write import write_inspections
+from .resighting import lock_failed_items
 from .reference import Reference, load_reference
 
 
@@ -139,6 +140,7 @@ def _write_new(user, device_id, new, now, ref):
     """Write all new inspections at once; on a race, one by one."""
     if not new:
         return
+    lock_failed_items([(d, h) for _, d, h in new])  # outside the savepoints: kept on a retry
     try:
         with db.session.begin_nested():
             write_inspections(user, device_id, [(d, h) for _, d, h in new], now, ref)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from ..extensions import db
+from ..timeutil import parse_iso
 from ..models import Finding, FindingEvent, FindingPhoto, Photo
 from .assignment import distance_m
 from .resighting import NOTE as UNFIXED_NOTE
@@ -50,14 +51,15 @@ def _near(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and bin(int(a, 16) ^ int(b, 16)).count("1") <= NEAR_BITS
 
 
-def _reused(link: tuple, photo: Photo, others: list[tuple], unfixed: set[tuple[str, str]]) -> bool:
+def _reused(link: tuple, photo: Photo, others: list[tuple], unchanged) -> bool:
     """Whether a linked photo shows what another link already showed: the same bytes or a
     near-identical picture, on any finding, the same finding's other stages included.
 
     One photo of a place may stand for several items failed in the same inspection; only
-    that is not reuse. Nor is a new photo of a problem still unfixed (仍未整改) looking like
-    the earlier photos of it: ``unfixed`` holds a finding's before and re-sighting photos, and
-    between those only the very same file counts."""
+    that is not reuse. Nor is a fresh photo of a problem still unfixed (仍未整改) that looks like
+    the earlier photos of it: ``unchanged(finding_id, photo)`` says whether a photo shows the
+    problem as found (a before photo, or a sighting photo taken at that sighting); between two
+    such photos of one finding only the very same file counts."""
     finding_id, stage, inspection_id = link
     for (f2, stage2, insp2), p2 in others:
         if (f2, stage2, p2.id) == (finding_id, stage, photo.id):
@@ -66,20 +68,23 @@ def _reused(link: tuple, photo: Photo, others: list[tuple], unfixed: set[tuple[s
             continue
         if p2.sha256 == photo.sha256:
             return True
-        same_state = f2 == finding_id and {(finding_id, photo.id), (f2, p2.id)} <= unfixed
-        if not same_state and _near(p2.phash, photo.phash):
+        if f2 == finding_id and unchanged(finding_id, photo) and unchanged(f2, p2):
+            continue
+        if _near(p2.phash, photo.phash):
             return True
     return False
 
 
-def _unfixed_photos(ids: list[str], rows) -> set[tuple[str, str]]:
-    """(finding id, photo id) of each finding's before photos and 仍未整改 sighting photos."""
-    out = {(fid, p.id) for fid, stage, p in rows if stage == "before"}
+def _sighting_photos(ids: list[str]) -> dict[tuple[str, str], datetime]:
+    """(finding id, photo id) of the photos of 仍未整改 sightings → when that sighting started."""
+    out = {}
     for fid, photo_ids, data in db.session.execute(
             sa.select(FindingEvent.finding_id, FindingEvent.photo_ids, FindingEvent.data)
             .where(FindingEvent.finding_id.in_(ids), FindingEvent.note == UNFIXED_NOTE)):
-        if (data or {}).get("resighting"):
-            out.update((fid, pid) for pid in photo_ids or [])
+        data = data or {}
+        if data.get("resighting") and data.get("found_at"):
+            for pid in photo_ids or []:
+                out.setdefault((fid, pid), parse_iso(data["found_at"]))
     return out
 
 
@@ -107,16 +112,29 @@ def refresh_photo_flags(findings: list[Finding]) -> None:
         .join(Finding, Finding.id == FindingPhoto.finding_id)
         .where(sa.or_(Photo.sha256.in_(hashes), sa.and_(near_scope, Photo.phash.is_not(None))))).all()
     others = [((fid, stage, insp), photo) for fid, stage, insp, photo in candidates]
-    unfixed = _unfixed_photos(ids, rows)
     fresh_min, far_m = _limits()
+    before = {(fid, p.id) for fid, stage, p in rows if stage == "before"}
+    sightings = _sighting_photos(ids)
+
+    def unchanged(fid: str, photo: Photo) -> bool:
+        """A before photo, or a sighting photo whose original was taken at its sighting."""
+        if (fid, photo.id) in before:
+            return True
+        started = sightings.get((fid, photo.id))
+        return (started is not None and photo.exif_taken_at is not None
+                and not not_fresh(photo, started, fresh_min))
+
     for fid, stage, photo in rows:
         f = by_id[fid]
         flags = set(f.flags or [])
-        if _reused((fid, stage, f.inspection_id), photo, others, unfixed):
+        if _reused((fid, stage, f.inspection_id), photo, others, unchanged):
             flags.add("photo_reused")
-        if stage == "before" and not_fresh(photo, f.found_at, fresh_min):
+        # Evidence of the problem as found: the before photos at the finding's time, and each
+        # 仍未整改 sighting's photos at that sighting's time.
+        taken_for = f.found_at if stage == "before" else sightings.get((fid, photo.id))
+        if taken_for is not None and not_fresh(photo, taken_for, fresh_min):
             flags.add("photo_not_fresh")
-        if stage == "before" and exif_far(photo, f.lat, f.lon, far_m):
+        if taken_for is not None and exif_far(photo, f.lat, f.lon, far_m):
             flags.add("exif_mismatch")
         if flags != set(f.flags or []):
             f.flags = sorted(flags)

@@ -42,7 +42,7 @@ def plan_resightings(batch: list[tuple[dict, str]], radius_m: float) -> dict[str
     fails = [(data, r) for data, _ in batch for r in data["results"] if r["result"] == "fail"]
     if not fails:
         return {}
-    _lock_items(sorted({r["item_code"] for _, r in fails}))
+    lock_failed_items(batch)
     known = _existing(fails, radius_m)
     targets: dict[str, str] = {}
     for n, (data, r) in enumerate(fails):
@@ -55,15 +55,18 @@ def plan_resightings(batch: list[tuple[dict, str]], radius_m: float) -> dict[str
     return targets
 
 
-def _lock_items(codes: list[str]) -> None:
-    """On PostgreSQL, hold a transaction lock per failed item until the batch commits.
+def lock_failed_items(batch: list[tuple[dict, str]]) -> None:
+    """On PostgreSQL, hold a transaction lock per failed item until the push commits.
 
     Locking the open findings is not enough: when there are none, two phones recording the
     same first sighting at the same instant would each open one. Every batch that could match
     the other's failures shares an item code, so it waits here for the other to commit and
-    then sees its finding. Taken in sorted order (no deadlock). SQLite serialises writers."""
+    then sees its finding. Taken in sorted order, and by the push for all its records before
+    any savepoint (a retry record by record then takes no new lock after the code counter:
+    no deadlock). Locks are per transaction and re-entrant. SQLite serialises writers."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
+    codes = sorted({r["item_code"] for data, _ in batch for r in data["results"] if r["result"] == "fail"})
     for code in codes:
         key = (0x5E51 << 32 | zlib.crc32(code.encode())) - (1 << 63)  # a signed 64-bit key
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -128,24 +128,47 @@ def test_exif_far_from_the_record_is_flagged(app, auth, clock):
     assert "exif_mismatch" in f["flags"]
 
 
-def test_a_new_photo_of_an_unchanged_problem_is_not_reuse_but_the_same_file_again_is(app, auth, clock):
-    """仍未整改: the inspector photographs the same unfixed problem a day later. The picture looks
-    the same (perceptually near) and that is the point; the very same file again is not evidence."""
-    scene = {"color": (120, 130, 140), "corner_color": (20, 20, 20)}
-    first, again, same_file = new_id(), new_id(), new_id()
-    put(auth, first, make_jpeg(640, 480, quality=85, **scene))
-    put(auth, again, make_jpeg(640, 480, quality=60, **scene))  # other bytes, same picture
-    put(auth, same_file, make_jpeg(640, 480, quality=85, **scene))  # the first file's bytes
-    point = demo_point(app, "street", "aihua")
-    code = item(app)
+def _scene(community: str) -> dict:
+    """A picture of its own per place (the same bytes at two places would be reuse anyway)."""
+    shade = {"aihua": 100, "yongsheng": 140, "hongsheng": 180, "yangguang": 220}[community]
+    return {"color": (shade, 130, 140), "corner_color": (20, 20, 20)}
+
+
+def _sighted_twice(app, auth, community, second_photo: bytes, second_taken: str) -> dict:
+    """A problem found at 07:00 with a photo of the place's scene, sighted again at 08:00
+    (仍未整改) with another photo; the finding as the desk sees it."""
+    first, second = new_id(), new_id()
+    put(auth, first, make_jpeg(640, 480, quality=85, **_scene(community)),
+        **{"X-Original-Taken-At": "2026-11-27T07:00:00+08:00"})
+    put(auth, second, second_photo, **{"X-Original-Taken-At": second_taken})
+    point, code = demo_point(app, "street", community), item(app)
     records = [inspection(point, [result(code, "fail", [pid])], started_at=f"2026-11-27T0{h}:00:00+08:00")
-               for h, pid in ((7, first), (8, again))]
+               for h, pid in ((7, first), (8, second))]
     answers = [auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [r]}).json
                for r in records]
     fid = records[0]["results"][0]["id"]
     assert answers[1]["results"][0]["finding_ids"] == [fid]  # joined as 仍未整改
-    assert "photo_reused" not in auth.get("supervisor", f"/api/v1/findings/{fid}").json["flags"]
+    return auth.get("supervisor", f"/api/v1/findings/{fid}").json
 
-    third = inspection(point, [result(code, "fail", [same_file])], started_at="2026-11-27T09:00:00+08:00")
-    auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [third]})
-    assert "photo_reused" in auth.get("supervisor", f"/api/v1/findings/{fid}").json["flags"]
+
+def test_a_new_photo_of_an_unchanged_problem_is_not_reuse(app, auth, clock):
+    """仍未整改: the inspector photographs the same unfixed problem an hour later. The picture
+    looks the same (perceptually near), and that is the point."""
+    f = _sighted_twice(app, auth, "aihua", make_jpeg(640, 480, quality=60, **_scene("aihua")), "2026-11-27T08:00:00+08:00")
+    assert not {"photo_reused", "photo_not_fresh"} & set(f["flags"])
+
+
+def test_an_old_picture_sent_again_as_a_sighting_is_flagged(app, auth, clock):
+    """The first photo recompressed (no capture time, as a chat app leaves it) or the very
+    same file: neither shows the problem at the sighting."""
+    copy = _sighted_twice(app, auth, "yongsheng", make_jpeg(640, 480, quality=50, **_scene("yongsheng")), "none")
+    assert {"photo_reused", "photo_not_fresh"} <= set(copy["flags"])
+    same = _sighted_twice(app, auth, "hongsheng", make_jpeg(640, 480, quality=85, **_scene("hongsheng")), "2026-11-27T08:00:00+08:00")
+    assert "photo_reused" in same["flags"]
+
+
+def test_an_old_photo_for_a_sighting_is_not_fresh(app, auth, clock):
+    """A different picture, but taken the day before the sighting: photo_not_fresh, not reuse."""
+    f = _sighted_twice(app, auth, "yangguang", make_jpeg(640, 480, color=(30, 200, 60), corner_color=(250, 250, 250)),
+                       "2026-11-26T08:00:00+08:00")
+    assert "photo_not_fresh" in f["flags"] and "photo_reused" not in f["flags"]

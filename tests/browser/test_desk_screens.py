@@ -268,3 +268,25 @@ def test_reports_pick_a_week_last_month_and_a_day_read_by_rank_and_publish_a_num
         ctx.close()
     printed = auth.get("supervisor", "/reports/weekly?week=2026-W48").get_data(as_text=True)
     assert "2026年第1期" in printed
+
+
+def test_a_desk_entry_from_a_laptop_on_london_time_keeps_the_beijing_time_typed(app, auth, new_context, clock):
+    """发现时间 is typed and shown in Beijing time whatever zone the browser is set to (the
+    ledger and the letters speak Beijing time)."""
+    from tests.helpers.records import demo_point
+
+    point = demo_point(app, "street", "aihua")
+    ctx = new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/London")
+    page = ctx.new_page()
+    sign_in_desk(page, "supervisor")
+    page.goto("/#/s/record")
+    page.wait_for_selector("#r-map.leaflet-container")
+    page.select_option("#r-source", "assigned")
+    page.select_option("#r-point", str(point.id))
+    page.select_option("#r-item", index=1)
+    page.fill("#r-found", "2026-11-27T09:00")
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#finding-panel [data-status]")
+    fid = page.get_attribute("#finding-panel [data-finding]", "data-finding")
+    assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["found_at"] == "2026-11-27T09:00:00+08:00"
+    assert "2026-11-27 09:00:00" in page.inner_text("#finding-panel")

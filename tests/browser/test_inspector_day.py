@@ -315,3 +315,26 @@ def test_a_new_position_updates_distances_in_place_and_reorders_only_when_the_ne
     phone.set_geolocation({"latitude": far[2], "longitude": far[3], "accuracy": 5})
     wait_for(page, "(id) => document.querySelector('#route-list li a')?.dataset.point === id", arg=str(far[1]))
     assert page.evaluate("document.querySelector('#route-list li .dist').textContent") == "0 米"
+
+
+def test_a_phone_that_cannot_load_the_exif_reader_says_nothing_about_the_original(app, new_context, tmp_path):
+    """exifr loads after the inspection screen: if that load fails, the photo is stored as
+    'original not checked' (no flag, no warning), never as 'no capture time' (a false flag)."""
+    ctx = new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True,
+                      permissions=["geolocation"], geolocation=HERE, service_workers="block")
+    page = ctx.new_page()
+    page.route("**/vendor/exifr/**", lambda route: route.abort())
+    page.goto("/")
+    sign_in(page)
+    page.click(f"#route-list a[data-point='{_point(app, 'street')}']")
+    page.wait_for_selector(".item")
+    item = page.locator(".item").first
+    item.locator("button.fail").click()
+    item.locator("input[type=file]").set_input_files(_camera(tmp_path, "old.jpg", taken_at=datetime(2008, 5, 1, 14, 15)))
+    item.locator(".photo img").wait_for()
+    assert item.locator(".photo-check").is_hidden()
+    stored = page.evaluate("""async () => {
+        const [rec] = await window.__cc.store.listRecords({});
+        return (await window.__cc.store.photosOf(rec.id)).map((p) => [p.original_checked, p.original_taken_at]);
+    }""")
+    assert stored == [[False, None]]

@@ -1,7 +1,7 @@
 /** An inspection: the checklist of the point's type, photos for failures, GPS with warnings.
  * The draft is written to IndexedDB on every change, so a reload or a killed tab loses nothing. */
 import { processPhoto, storageRoom } from "../camera.js";
-import { photoWarnings } from "../exif.js";
+import { photoWarnings, preloadExif } from "../exif.js";
 import { judgeAccuracy } from "../geo.js";
 import { createDraft, queue } from "../outbox.js";
 import { loadReference, typeName } from "../refdata.js";
@@ -334,6 +334,7 @@ export async function show(ctx, mode, arg) {
   onPosition();
   fillInChunks(document.getElementById("items"),
     items.map((item) => h("div", { class: "item", id: `item-${item.code}` }, ...itemBody(ctx, item))), 6, 6);
+  preloadExif(); // ready before the first photo, offline too
 }
 
 export function leave() {

@@ -132,7 +132,8 @@ export async function show(ctx) {
       location_type: point.value ? null : type.value, lat: state.pos?.lat ?? null, lon: state.pos?.lon ?? null,
       address: address.value.trim(), item_code: item.value || null, text: words.value.trim(), note: note.value.trim(),
       photo_ids: state.photos, unit_id: unit.value ? Number(unit.value) : null };
-    if (found.value) body.found_at = isoNow(new Date(found.value));
+    // 发现时间 is entered in Beijing time, as every time on screen reads, whatever the browser's zone.
+    if (found.value) body.found_at = `${found.value.length === 16 ? `${found.value}:00` : found.value}+08:00`;
     if (!body.point_id && body.lat === null && !body.address) {
       errors.textContent = "请选择登记点位、在地图上点出位置或填写地址";
       return;
