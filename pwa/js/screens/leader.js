@@ -53,6 +53,30 @@ function escalationPanel(items) {
       : h("p", { class: "muted" }, "暂无提示函期满仍未落实的问题"));
 }
 
+/** The month before "YYYY-MM". */
+const monthBefore = (month) => addDays(`${month}-01`, -1).slice(0, 7);
+
+/** The monthly ranking of the communities: this month so far, or last month (a month just
+ * begun ranks on a day or two; "截至" says so). */
+function rankingPanel(ctx, month, monthly) {
+  const current = localMonth();
+  const other = month === current ? monthBefore(current) : current;
+  const title = month === current ? `${month} 月度排名（截至 ${localDay()}）` : `${month} 月度排名`;
+  const panel = h("div", { class: "panel", id: "ranking-panel" }, h("h3", {}, title),
+    h("div", { class: "toolbar" }, h("button", { type: "button", class: "small", id: "ranking-other",
+      onclick: async () => {
+        const data = await ctx.api.get(`/api/v1/reports/monthly?month=${other}`).catch(() => null);
+        panel.replaceWith(rankingPanel(ctx, other, data));
+      } }, other === current ? "本月（截至今日）" : `上月（${other}）`)),
+    monthly ? h("table", { class: "ledger", id: "ranking" }, h("thead", {}, h("tr", {}, ...["排名", "社区", "得分", "等次", "变化"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, ...monthly.communities.slice().sort((a, b) => (a.rank ?? 99) - (b.rank ?? 99)).map((c) => h("tr", {},
+        h("td", {}, c.rank ?? "—"), h("td", {}, c.name), h("td", {}, c.score ?? "—"), h("td", {}, c.grade ?? "—"),
+        h("td", {}, c.change === null || c.change === undefined ? "—" : c.change > 0 ? `↑${c.change}` : c.change < 0 ? `↓${-c.change}` : "—")))))
+      : h("p", { class: "muted" }, "暂无数据"),
+    h("a", { class: "filebtn", href: `/reports/monthly?month=${month}`, target: "_blank" }, `打印 ${month} 月度考评`));
+  return panel;
+}
+
 export async function show(ctx) {
   const total = (q) => ctx.api.get(`/api/v1/findings?per_page=1&${q}`).then((r) => r.total);
   const month = localMonth();
@@ -79,11 +103,6 @@ export async function show(ctx) {
       h("tbody", {}, ...weeks.map((w, i) => { const t = trend[i]; return h("tr", {}, h("td", {}, w),
         ...(t ? [t.new, t.closed, t.open, t.overdue_replies, t.overdue_rectifications, pct(t.on_time_reply_rate),
           pct(t.on_time_close_rate)] : ["—", "—", "—", "—", "—", "—", "—"]).map((v) => h("td", {}, v))); })))),
-    monthly ? h("div", { class: "panel" }, h("h3", {}, `${month} 月度排名`),
-      h("table", { class: "ledger", id: "ranking" }, h("thead", {}, h("tr", {}, ...["排名", "社区", "得分", "等次", "变化"].map((t) => h("th", {}, t)))),
-        h("tbody", {}, ...monthly.communities.slice().sort((a, b) => (a.rank ?? 99) - (b.rank ?? 99)).map((c) => h("tr", {},
-          h("td", {}, c.rank ?? "—"), h("td", {}, c.name), h("td", {}, c.score ?? "—"), h("td", {}, c.grade ?? "—"),
-          h("td", {}, c.change === null || c.change === undefined ? "—" : c.change > 0 ? `↑${c.change}` : c.change < 0 ? `↓${-c.change}` : "—"))))),
-      h("a", { class: "filebtn", href: `/reports/monthly?month=${month}`, target: "_blank" }, "打印月度考评")) : null,
+    rankingPanel(ctx, month, monthly),
   );
 }

@@ -1,0 +1,31 @@
+"""The leaders' overview: the monthly ranking says how far the month has run, and last month's
+ranking is one tap away (on 2 December the December ranking rests on a day and a half)."""
+import pytest
+
+from tests.browser.helpers import SHOTS, sign_in_desk, wait_for
+from tests.helpers.flow import push_finding
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_ranking_says_so_far_and_last_month_is_one_tap_away(app, auth, desk, clock, width):
+    app.config["REPORT_MIN_CASES"] = 1
+    for community in ("aihua", "hongsheng", "yongsheng"):
+        push_finding(app, auth, community)  # on 27 November
+    clock.set("2026-12-02T09:30:00+08:00")
+    ctx = desk(width, 800)
+    page = ctx.new_page()
+    sign_in_desk(page, "leader")
+    page.wait_for_selector("#ranking-panel")
+    assert page.inner_text("#ranking-panel h3") == "2026-12 月度排名（截至 2026-12-02）"
+    assert page.locator("#ranking-panel a[href='/reports/monthly?month=2026-12']").count() == 1
+
+    page.click("#ranking-other")
+    wait_for(page, "document.querySelector('#ranking-panel h3').textContent === '2026-11 月度排名'")
+    ranked = page.eval_on_selector_all("#ranking tbody tr td:nth-child(2)", "(tds) => tds.map((t) => t.textContent)")
+    assert {"爱华社区", "红升社区", "永胜社区"} <= set(ranked)
+    assert page.locator("#ranking-panel a[href='/reports/monthly?month=2026-11']").count() == 1
+    assert page.evaluate(f"document.documentElement.scrollWidth <= {width}")
+    page.locator("#ranking-panel").screenshot(path=str(SHOTS / f"leader-ranking-{width}.png"))
+
+    page.click("#ranking-other")  # and back
+    wait_for(page, "document.querySelector('#ranking-panel h3').textContent.startsWith('2026-12 月度排名（截至')")
