@@ -364,8 +364,13 @@ def test_a_boundary_is_previewed_with_the_points_it_moves_then_saved(app, auth, 
     shot(page, "boundaries", width)
     page.click("#save-boundary")
     page.wait_for_selector("#boundary-status:has-text('红色实线')")
-    feats = {f["properties"]["id"]: f for f in auth.get("admin", "/api/v1/points?all=1").json["features"]}
-    assert all(feats[pid]["properties"]["community_id"] == yongsheng["id"] for pid in listed)
+    for _ in range(50):  # the points move in the save's transaction; read until the answer shows it
+        feats = {f["properties"]["id"]: f for f in auth.get("admin", "/api/v1/points?all=1").json["features"]}
+        moved = [feats[pid]["properties"]["community_id"] == yongsheng["id"] for pid in listed]
+        if listed and all(moved):
+            break
+        page.wait_for_timeout(200)
+    assert listed and all(moved), (listed, moved)
     stored = next(c for c in auth.get("admin", "/api/v1/communities").json["features"]
                   if c["properties"]["id"] == yongsheng["id"])
     assert stored["geometry"]["coordinates"][0][1] == [126.7437, 42.9722] and not stored["properties"]["demo"]
