@@ -61,3 +61,27 @@ def wait_until(page, expression: str, timeout: float = 30000):
         if time.monotonic() > deadline:
             raise TimeoutError(expression)
         page.wait_for_timeout(50)
+
+
+def serve_phone_screens():
+    """The demo street served from a thread, without third-party tiles, for the inspector's screens.
+
+    Returns (server, base URL, screens): the screens as (name, hash, a selector that is on it once
+    it has drawn) for 今日路线, 检查 (at a compound) and 记录. ``server.shutdown()`` stops it."""
+    import logging
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app = fresh_app()
+    app.config["TILE_URL"] = ""  # third-party tiles are not the app's performance
+    for name in ("werkzeug", "server.request"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with app.test_client() as client:
+        features = client.get("/api/v1/points", headers=login(client)).json["features"]
+    point = next(f["properties"]["id"] for f in features if f["properties"]["location_type"] == "compound")
+    screens = [("今日路线", "#/route", "#route-list li"), ("检查", f"#/inspect/point/{point}", "#rest-pass"),
+               ("记录", "#/outbox", "h1")]
+    return server, f"http://127.0.0.1:{server.server_port}", screens

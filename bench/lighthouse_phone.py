@@ -14,19 +14,15 @@ Lighthouse's own advice, and on a shared machine single runs swing by ±0.08.
 """
 import argparse
 import json
-import logging
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-from werkzeug.serving import make_server
-
-from _common import fresh_app, wait_until
+from _common import serve_phone_screens, wait_until
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
@@ -87,19 +83,7 @@ def main() -> int:
         return 0
     from playwright.sync_api import sync_playwright
 
-    app = fresh_app()
-    app.config["TILE_URL"] = ""  # third-party tiles are not the app's performance
-    for name in ("werkzeug", "server.request"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    with app.test_client() as client:
-        points = client.post("/api/v1/auth/login", json={"username": "inspector", "password": "bench"}).json
-        token = points["token"]
-        features = client.get("/api/v1/points", headers={"Authorization": f"Bearer {token}"}).json["features"]
-    point = next(f["properties"]["id"] for f in features if f["properties"]["location_type"] == "compound")
-    screens = [("今日路线", "#/route"), ("检查", f"#/inspect/point/{point}"), ("记录", "#/outbox")]
+    server, base, screens = serve_phone_screens()
     port = free_port()
     profile = tempfile.mkdtemp(prefix="cc-lh-")
     failures = 0
@@ -118,7 +102,7 @@ def main() -> int:
         wait_until(page, "navigator.serviceWorker.ready.then(() => true)")
         page.goto(base + "/#/me")  # Lighthouse opens its own tab
         print(f"Lighthouse mobile performance ({lighthouse}), target ≥ {TARGET}")
-        for name, hash_ in screens:
+        for name, hash_, _ in screens:
             runs = sorted((audit(lighthouse, f"{base}/{hash_}", port) for _ in range(max(1, args.runs))),
                           key=lambda x: x["score"])
             r = runs[len(runs) // 2]

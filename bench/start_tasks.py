@@ -14,11 +14,8 @@ import argparse
 import logging
 import statistics
 import sys
-import threading
 
-from werkzeug.serving import make_server
-
-from _common import fresh_app, wait_until
+from _common import serve_phone_screens, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 LIMIT_MS = 50
@@ -36,17 +33,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     logging.disable(logging.CRITICAL)
-    app = fresh_app()
-    app.config["TILE_URL"] = ""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    with app.test_client() as client:
-        token = client.post("/api/v1/auth/login", json={"username": "inspector", "password": "bench"}).json["token"]
-        features = client.get("/api/v1/points", headers={"Authorization": f"Bearer {token}"}).json["features"]
-    point = next(f["properties"]["id"] for f in features if f["properties"]["location_type"] == "compound")
-    screens = [("今日路线", "#/route", "#route-list li"), ("检查", f"#/inspect/point/{point}", "#rest-pass"),
-               ("记录", "#/outbox", "h1")]
+    server, base, screens = serve_phone_screens()
     failures = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

@@ -6,8 +6,9 @@ from server.models import Finding, FindingEvent, Inspection, Letter
 from tests.helpers.records import demo_point, inspection, item, new_id, result
 
 
-def _push_from_two_devices(app, auth, records) -> dict:
-    """Two phones push the same records at the same instant, one in reverse order."""
+def _push_from_two_devices(app, auth, records, other=None) -> dict:
+    """Two phones push at the same instant: the same records, one in reverse order, unless
+    the second phone is given records of its own."""
     headers = auth.headers("inspector")
     barrier = threading.Barrier(2)
     answers = {}
@@ -20,7 +21,7 @@ def _push_from_two_devices(app, auth, records) -> dict:
                                     json={"device_id": name, "records": batch})
 
     threads = [threading.Thread(target=device, args=("a", records)),
-               threading.Thread(target=device, args=("b", list(reversed(records))))]
+               threading.Thread(target=device, args=("b", list(reversed(records)) if other is None else other))]
     for t in threads:
         t.start()
     for t in threads:
@@ -71,22 +72,7 @@ def test_two_phones_first_seeing_the_same_problem_at_once_open_one_finding(app, 
         point = demo_point(app, "compound", community)
         first = inspection(point, [result(code, "fail", [new_id()])], started_at="2026-11-27T09:00:00+08:00")
         second = inspection(point, [result(code, "fail", [new_id()])], started_at="2026-11-27T09:01:00+08:00")
-        headers = auth.headers("inspector")
-        barrier = threading.Barrier(2)
-        answers = {}
-
-        def device(name, record):
-            client = app.test_client()
-            barrier.wait()
-            answers[name] = client.post("/api/v1/sync/push", headers=headers,
-                                        json={"device_id": name, "records": [record]})
-
-        threads = [threading.Thread(target=device, args=args) for args in (("a", first), ("b", second))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert answers["a"].status_code == answers["b"].status_code == 200, (answers["a"].json, answers["b"].json)
+        _push_from_two_devices(app, auth, [first], [second])
         with app.app_context():
             found = db.session.query(Finding).filter_by(point_id=point.id, item_code=code).all()
             assert len(found) == 1, f"{community}: {len(found)} findings for one problem"

@@ -202,20 +202,26 @@ def test_a_supervisor_records_a_public_report_at_the_desk_by_a_pin_on_the_map(ap
     ctx.close()
 
 
-def test_at_phone_width_a_desk_entry_at_a_registered_point_names_its_unit(app, auth, desk, clock):
-    from tests.helpers.records import demo_point
-
-    point = demo_point(app, "street", "hongsheng")
-    team = [u for u in auth.get("supervisor", "/api/v1/units").json["items"] if u["kind"] == "task_force"][0]
-    ctx = desk(360, 740)
+def _desk_entry_at(ctx, point):
+    """A supervisor's 录入问题 form for a 上级交办 problem of the first item at a registered point."""
     page = ctx.new_page()
     sign_in_desk(page, "supervisor")
     page.goto("/#/s/record")
     page.wait_for_selector("#r-map.leaflet-container")
     page.select_option("#r-source", "assigned")
     page.select_option("#r-point", str(point.id))
-    assert page.is_disabled("#r-type")
     page.select_option("#r-item", index=1)
+    return page
+
+
+def test_at_phone_width_a_desk_entry_at_a_registered_point_names_its_unit(app, auth, desk, clock):
+    from tests.helpers.records import demo_point
+
+    point = demo_point(app, "street", "hongsheng")
+    team = [u for u in auth.get("supervisor", "/api/v1/units").json["items"] if u["kind"] == "task_force"][0]
+    ctx = desk(360, 740)
+    page = _desk_entry_at(ctx, point)
+    assert page.is_disabled("#r-type")
     page.select_option("#r-unit", str(team["id"]))
     page.screenshot(path=str(SHOTS / "desk-record-360.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth <= 360")
@@ -276,14 +282,7 @@ def test_a_desk_entry_from_a_laptop_on_london_time_keeps_the_beijing_time_typed(
     from tests.helpers.records import demo_point
 
     point = demo_point(app, "street", "aihua")
-    ctx = new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/London")
-    page = ctx.new_page()
-    sign_in_desk(page, "supervisor")
-    page.goto("/#/s/record")
-    page.wait_for_selector("#r-map.leaflet-container")
-    page.select_option("#r-source", "assigned")
-    page.select_option("#r-point", str(point.id))
-    page.select_option("#r-item", index=1)
+    page = _desk_entry_at(new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/London"), point)
     page.fill("#r-found", "2026-11-27T09:00")
     page.click("#record-form button[type=submit]")
     page.wait_for_selector("#finding-panel [data-status]")

@@ -43,31 +43,29 @@ function pointItem(p, fix, seq) {
     h("span", { class: "dist" }, fix ? formatDistance(distanceM(fix.lat, fix.lon, lat, lon)) : "")));
 }
 
-function listItems(ctx) {
-  const fix = ctx.geo.best();
+/** The points not allocated today, in the order to show them from this fix. */
+function otherPoints(fix) {
   const allocated = new Set(state.allocated.map((p) => p.properties.id));
   const others = state.points.filter((p) => !allocated.has(p.properties.id));
-  return orderRoute(others, fix, state.visited, distanceM).map((p) => pointItem(p, fix, 0));
+  return orderRoute(others, fix, state.visited, distanceM);
 }
+
+const orderOf = (points) => points.map((p) => p.properties.id).join();
 
 /** Metres the phone must move before the list is re-ordered and its distances redrawn. */
 const REDRAW_AFTER_M = 10;
 
-function renderList(ctx) {
+function renderList(ctx, others = otherPoints(ctx.geo.best())) {
   const fix = ctx.geo.best();
   state.drawnAt = fix;
+  state.order = orderOf(others);
+  // Each point with its list item: a later fix only rewrites the distances (attached or queued).
+  state.shown = [...state.allocated.map((p, i) => [p, pointItem(p, fix, i + 1)]),
+    ...others.map((p) => [p, pointItem(p, fix, 0)])];
   const list = document.getElementById("route-list");
-  if (list) {
-    const items = listItems(ctx);
-    state.order = items.map((li) => li.firstChild.dataset.point).join();
-    state.items = items;
-    fillInChunks(list, items);
-  }
+  if (list) fillInChunks(list, state.shown.slice(state.allocated.length).map(([, li]) => li));
   const mine = document.getElementById("route-allocated");
-  if (mine) {
-    state.mine = state.allocated.map((p, i) => pointItem(p, fix, i + 1));
-    mine.replaceChildren(...state.mine);
-  }
+  if (mine) mine.replaceChildren(...state.shown.slice(0, state.allocated.length).map(([, li]) => li));
   showGpsStatus(ctx);
 }
 
@@ -86,19 +84,15 @@ function onFix(ctx) {
   const last = state.drawnAt;
   showGpsStatus(ctx);
   if (fix && last && distanceM(fix.lat, fix.lon, last.lat, last.lon) < REDRAW_AFTER_M) return;
-  const allocated = new Set(state.allocated.map((p) => p.properties.id));
-  const others = state.points.filter((p) => !allocated.has(p.properties.id));
-  const order = orderRoute(others, fix, state.visited, distanceM).map((p) => String(p.properties.id)).join();
-  if (!fix || !last || order !== state.order) {
-    renderList(ctx);
+  const others = otherPoints(fix);
+  if (!fix || !last || orderOf(others) !== state.order) {
+    renderList(ctx, others);
     return;
   }
   state.drawnAt = fix;
-  const byId = new Map(state.points.map((p) => [String(p.properties.id), p]));
-  for (const li of [...(state.mine || []), ...(state.items || [])]) { // attached or still queued
-    const a = li.firstChild;
-    const [lon, lat] = byId.get(a.dataset.point).geometry.coordinates;
-    a.querySelector(".dist").textContent = formatDistance(distanceM(fix.lat, fix.lon, lat, lon));
+  for (const [p, li] of state.shown) {
+    const [lon, lat] = p.geometry.coordinates;
+    li.querySelector(".dist").textContent = formatDistance(distanceM(fix.lat, fix.lon, lat, lon));
   }
 }
 
