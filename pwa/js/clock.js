@@ -37,10 +37,16 @@ export function serverNow() {
   return new Date(Date.now() + skewMs);
 }
 
+/** An instant moved to Beijing time: read it with getUTC…() (or toISOString) for Beijing's
+ * calendar and clock, whatever zone the phone or laptop is set to. */
+export function inBeijing(instant) {
+  const t = instant instanceof Date ? instant.getTime() : new Date(instant).getTime();
+  return new Date(t + BEIJING_OFFSET_MS);
+}
+
 /** The Beijing-time date of an instant: "2026-12-01". */
 export function localDay(instant = serverNow()) {
-  const t = instant instanceof Date ? instant.getTime() : new Date(instant).getTime();
-  return new Date(t + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+  return inBeijing(instant).toISOString().slice(0, 10);
 }
 
 /** The Beijing-time month of an instant: "2026-12". */

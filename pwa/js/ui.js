@@ -1,4 +1,5 @@
 /** Tiny DOM helpers shared by the screens. */
+import { inBeijing } from "./clock.js";
 
 /**
  * Create an element: h("button", {class: "primary", onclick}, "保存").
@@ -63,10 +64,9 @@ export function formatDistance(metres) {
 }
 
 /** Beijing time as 2026-11-28 09:31:05, whatever zone the browser is set to (a laptop on UTC,
- * a phone bought abroad): the ledger and the letters speak Beijing time, so does every screen.
- * UTC+8 all year (see clock.js). */
+ * a phone bought abroad): the ledger and the letters speak Beijing time, so does every screen. */
 export function formatTime(value) {
-  const d = new Date((value instanceof Date ? value : new Date(value)).getTime() + 8 * 3600 * 1000);
+  const d = inBeijing(value);
   const p = (n) => String(n).padStart(2, "0");
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ` +
     `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Finding, InspectionResult, Photo, User
 from .ingest_write import write_inspections
 from .reference import Reference
+from .resighting import lock_failed_items
 
 CHINA = ((18.0, 54.0), (73.0, 135.0))  # lat, lon: where a place of this sub-district can be
 FREE_TEXT = "other"  # item code suffix of a problem outside the checklist: <location_type>.other
@@ -77,6 +78,7 @@ def record(user: User, data: dict, now: datetime, ref: Reference) -> tuple[Findi
                      "photo_ids": data["photo_ids"]}],
     }
     digest = hashlib.sha256(json.dumps(record_, default=str, sort_keys=True).encode()).hexdigest()
+    lock_failed_items([(record_, digest)])
     write_inspections(user, "desk", [(record_, digest)], now, ref)
     finding = db.session.get(Finding, fid)
     if finding is not None:

@@ -37,12 +37,12 @@ def plan_resightings(batch: list[tuple[dict, str]], radius_m: float) -> dict[str
     """Map the id of every failed result that re-sights an open finding to that finding's id.
 
     The candidates are locked (PostgreSQL) so their state holds until the batch commits. A
-    failure may also join a finding an earlier inspection of the same batch opens.
+    failure may also join a finding an earlier inspection of the same batch opens. The caller
+    has taken ``lock_failed_items`` for the batch first (outside any savepoint).
     """
     fails = [(data, r) for data, _ in batch for r in data["results"] if r["result"] == "fail"]
     if not fails:
         return {}
-    lock_failed_items(batch)
     known = _existing(fails, radius_m)
     targets: dict[str, str] = {}
     for n, (data, r) in enumerate(fails):
