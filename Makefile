@@ -98,6 +98,7 @@ bench: $(DEV_DEPS) pwa/vendor/.stamp
 	$(BIN)/python bench/map_findings.py
 	$(BIN)/python bench/ledger_export.py
 	$(BIN)/python bench/weekly_report.py
+	$(BIN)/python bench/calendar_deadlines.py
 	$(BIN)/python bench/photo_memory.py
 	$(BIN)/python bench/pwa_bench.py
 	$(BIN)/python bench/points_admin.py
