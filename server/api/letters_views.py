@@ -14,7 +14,7 @@ from ..schemas.letters import instruction_dict, letter_dict
 from ..services import audit, prompts
 from ..services.notice_answer import answer_notice
 from ..services.visibility import letter_scope
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
 from . import bp, json_body, load_body, load_query
 
 
@@ -85,7 +85,12 @@ def get_letter(letter_id):
     if letter.kind == "notice":
         replies = dict(db.session.execute(sa.select(Letter.notice_id, Letter.id).where(
             Letter.notice_id == letter.id, letter_scope(g.user))).all())
-    return jsonify({**letter_dict(letter, replies), "body": letter.body})
+    out = {**letter_dict(letter, replies), "body": letter.body}
+    if letter.kind == "prompt" and letter.status == "draft":  # what issuing now would leave out
+        gone = prompts.settled_reasons(letter, local_today())
+        for problem, item in zip(out["problems"], letter.body.get("items", [])):
+            problem["settled"] = gone.get(item["event_key"])  # why it would be left out, or None
+    return jsonify(out)
 
 
 class DraftEdit(Schema):
@@ -140,7 +145,7 @@ def edit_letter(letter_id):
     """Edit a prompt draft: keep some of its problems, set its closing note."""
     data = load_body(DraftEdit())
     before = {"finding_ids": list(prompts.locked_prompt(letter_id).finding_ids)}
-    letter = prompts.edit_draft(letter_id, data.get("finding_ids"), data.get("note"))
+    letter = prompts.edit_draft(letter_id, data.get("finding_ids"), data.get("note"), utcnow())
     return _review("letter.edit", letter, before)
 
 

@@ -22,7 +22,7 @@ from ..services import ingest
 from ..services.actions import apply_action
 from ..services.deadlines import sweep
 from ..services.photo_store import Limits, store
-from ..services.prompts import add_instruction, issue_draft
+from ..services.prompts import add_instruction, issue_draft, settled_reasons
 from ..services.photos import find_cjk_font
 from ..services.reference import load_reference
 from ..timeutil import LOCAL_TZ, utcnow
@@ -200,7 +200,11 @@ def _review_drafts(at: datetime, demo: "_Demo") -> None:
         return
     drafts = db.session.scalars(db.select(Letter.id).filter_by(kind="prompt", status="draft")
                                 .order_by(Letter.id)).all()
+    today = at.astimezone(LOCAL_TZ).date()
     for letter_id in drafts:
+        draft = db.session.get(Letter, letter_id)
+        if set(settled_reasons(draft, today)) >= {it["event_key"] for it in draft.body.get("items", [])}:
+            continue  # all answered since the sweep: nothing to send, the next sweep withdraws it
         letter = issue_draft(letter_id, at)
         if demo.rnd.random() < 0.5:
             demo.timeline.at(at + demo.hours(2, 6), _instruct, letter.id, demo)

@@ -17,12 +17,15 @@ from ..models import Finding, Letter, LetterInstruction, PromptEvent, User
 from ..models.letters import OFFICE_SERIES
 from ..timeutil import to_local
 from .deadlines import overdue_clause, overdue_state, overdue_working_days
+from . import audit
 from .events import add_event, log_letter
 from .letters import KIND_TITLES, letterhead, line_of, number_and_issue
 from .reference import Reference, load_reference
 
 PROMPT_WORKING_DAYS = 2  # the new date a prompt letter sets, in working days after issue
 CLOCK_NAMES = {"reply": "答复", "rectify": "整改"}
+NOTHING_OVERDUE = ("草稿中的问题均已不再逾期（已答复、整改、作废、退回或期限已调整），无需签发；"
+                   "下次逾期扫描时此草稿将自动撤销")
 
 
 def event_key(finding_id: str, clock: str, due: date) -> str:
@@ -89,6 +92,94 @@ def _add_lines(letter: Letter, lines: list[dict], findings: list[Finding]) -> No
     letter.finding_ids = list(dict.fromkeys([*letter.finding_ids, *(f.id for f in findings)]))
 
 
+def _no_longer_late(f: Finding, clock: str) -> str:
+    """Why a problem listed in a draft no longer waits on a clock, in the reviewer's words."""
+    if f.status == "void":
+        return "已作废"
+    if f.status in ("returned", "unassigned"):
+        return "已退回待改派"
+    if clock == "reply" and f.status in ("replied", "rectified", "closed"):
+        return "已答复"
+    if clock == "rectify" and f.status in ("rectified", "closed"):
+        return "已整改"
+    return "期限已调整"
+
+
+def draft_states(letter: Letter, today: date) -> dict[str, tuple[str, date | None]]:
+    """Each draft item's state on a local day, by event key: ("late", due) while overdue as
+    listed, ("moved", new due) while overdue with another due date, otherwise (why, None):
+    answered, rectified, voided, returned or given to another unit, or a later due date."""
+    items = letter.body.get("items", [])
+    findings = {f.id: f for f in db.session.scalars(
+        sa.select(Finding).where(Finding.id.in_({it["finding_id"] for it in items})))}
+    out = {}
+    for it in items:
+        f = findings.get(it["finding_id"])
+        if f is None or f.community_id != letter.community_id:
+            out[it["event_key"]] = ("已改派", None)
+            continue
+        reply_late, rectify_late = overdue_state(f.status, f.reply_due, f.rectify_due, today)
+        late, due = (reply_late, f.reply_due) if it["clock"] == "reply" else (rectify_late, f.rectify_due)
+        if late:
+            out[it["event_key"]] = ("late" if due.isoformat() == it["due"] else "moved", due)
+        else:
+            out[it["event_key"]] = (_no_longer_late(f, it["clock"]), None)
+    return out
+
+
+def settled_reasons(letter: Letter, today: date) -> dict[str, str]:
+    """The draft items that issuing now would leave out, with the reason, by event key."""
+    return {key: state for key, (state, _) in draft_states(letter, today).items()
+            if state not in ("late", "moved")}
+
+
+def prune_draft(letter: Letter, today: date) -> list[dict]:
+    """Bring a draft up to date, so that a prompt never tells a unit of a problem that no longer
+    waits on it: an item whose due date changed but is still overdue takes the new date; the
+    others no longer overdue are taken out and their events released (prompted again should the
+    problem fall overdue once more). Returns the items taken out, each with its reason."""
+    states = draft_states(letter, today)
+    kept, gone = [], []
+    for it in letter.body.get("items", []):
+        state, due = states[it["event_key"]]
+        if state == "late":
+            kept.append(it)
+            continue
+        db.session.execute(sa.delete(PromptEvent).where(PromptEvent.letter_id == letter.id,
+                                                        PromptEvent.event_key == it["event_key"]))
+        if state != "moved":
+            gone.append({**it, "reason": state})
+            continue
+        key = event_key(it["finding_id"], it["clock"], due)
+        if db.session.get(PromptEvent, key) is None and key not in {k["event_key"] for k in kept}:
+            db.session.add(PromptEvent(event_key=key, letter_id=letter.id, finding_id=it["finding_id"],
+                                       clock=it["clock"], due=due))
+            kept.append({**it, "due": due.isoformat(), "event_key": key})
+    if any(state != "late" for state, _ in states.values()):
+        letter.body = {**letter.body, "items": kept}
+        letter.finding_ids = list(dict.fromkeys(it["finding_id"] for it in kept))
+    db.session.flush()
+    return gone
+
+
+def _prune_drafts(today: date) -> None:
+    """Bring every draft up to date before a sweep adds to it; withdraw the drafts left empty
+    (the events their reviewer had taken out go with them: a problem still overdue comes back
+    for review in the unit's next draft)."""
+    drafts = db.session.scalars(sa.select(Letter).where(Letter.kind == "prompt", Letter.status == "draft")
+                                .order_by(Letter.id).with_for_update()
+                                .execution_options(populate_existing=True)).all()
+    for letter in drafts:
+        listed = list(letter.finding_ids)
+        prune_draft(letter, today)
+        if not letter.body.get("items"):
+            db.session.execute(sa.delete(PromptEvent).where(PromptEvent.letter_id == letter.id))
+            audit.record(None, "letter.withdraw", f"letter:{letter.id}",
+                         {"finding_ids": listed, "note": letter.body.get("note", "")})
+            db.session.delete(letter)
+    db.session.flush()
+
+
 def sweep(at: datetime) -> list[Letter]:
     """Gather newly overdue problems into one prompt per unit; escalate lapsed prompts.
 
@@ -97,6 +188,7 @@ def sweep(at: datetime) -> list[Letter]:
 
     today = to_local(at).date()
     ref = load_reference()
+    _prune_drafts(today)  # the drafts' locks first, as a supervisor's issue takes them
     escalate(at, ref)
     review = bool(current()["prompt_review"])
     if not review and not ref.calendar.is_working_day(today):
@@ -188,24 +280,43 @@ def _draft(letter: Letter) -> Letter:
 
 
 def issue_draft(letter_id: int, at: datetime) -> Letter:
-    """A supervisor issues a draft: number and issue time now (409 when issued already)."""
+    """A supervisor issues a draft: number and issue time now (409 when issued already).
+
+    The draft is brought up to date first: problems no longer overdue are left out (named, with
+    the reason, in the body's `left_out`); a draft with none left is not issued (409, nothing
+    changes)."""
     letter = _draft(locked_prompt(letter_id))
+    left_out = prune_draft(letter, to_local(at).date())
     if not letter.finding_ids:
+        if left_out:
+            raise ApiError(409, "nothing_overdue", NOTHING_OVERDUE)
         raise ApiError(409, "empty_draft", "草稿中没有问题，不能签发")
-    return issue(letter, at, load_reference())
+    letter = issue(letter, at, load_reference())
+    if left_out:
+        letter.body = {**letter.body, "left_out": [
+            {"finding_id": it["finding_id"], "code": it["code"], "clock": it["clock"], "reason": it["reason"]}
+            for it in left_out]}
+    return letter
 
 
-def edit_draft(letter_id: int, finding_ids: list[str] | None, note: str | None) -> Letter:
-    """Keep a subset of a draft's problems and set its closing note (its events stay carried)."""
+def edit_draft(letter_id: int, finding_ids: list[str] | None, note: str | None, at: datetime) -> Letter:
+    """Keep a subset of a draft's problems and set its closing note.
+
+    The draft is brought up to date first, so a problem no longer overdue is released whether the
+    reviewer kept it or not; the events of problems the reviewer takes out stay carried (they are
+    not prompted again)."""
     letter = _draft(locked_prompt(letter_id))
+    listed = list(letter.finding_ids)
+    if prune_draft(letter, to_local(at).date()) and not letter.finding_ids:
+        raise ApiError(409, "nothing_overdue", NOTHING_OVERDUE)
     if finding_ids is not None:
-        unknown = [fid for fid in finding_ids if fid not in letter.finding_ids]
+        unknown = [fid for fid in finding_ids if fid not in listed]
         if unknown:
             raise ApiError(422, "invalid_fields", "草稿中没有这些问题",
                            {"finding_ids": f"不在本草稿中：{', '.join(unknown)}"})
-        if not finding_ids:
-            raise ApiError(422, "invalid_fields", "至少保留一个问题", {"finding_ids": "至少保留一个问题"})
-        keep = set(finding_ids)
+        keep = set(finding_ids) & set(letter.finding_ids)
+        if not keep:
+            raise ApiError(422, "invalid_fields", "至少保留一个仍逾期的问题", {"finding_ids": "至少保留一个仍逾期的问题"})
         letter.finding_ids = [fid for fid in letter.finding_ids if fid in keep]
         letter.body = {**letter.body, "items": [it for it in letter.body["items"] if it["finding_id"] in keep]}
     if note is not None:

@@ -29,6 +29,7 @@ def test_drafts_issued_at_once_get_consecutive_distinct_numbers(app, auth, clock
         overdue_in(app, auth, community)
     ids = sweep_at(app, "2026-12-02T07:00:00+08:00", issue=False)
     assert len(ids) == 4
+    clock.set("2026-12-02T09:00:00+08:00")  # issued while the problems are overdue
     headers = auth.headers("supervisor")
     answers = at_once(app, [(headers, f"/api/v1/letters/{i}/issue", {}) for i in ids])
     assert [r.status_code for r in answers] == [200] * 4, [r.get_data(as_text=True) for r in answers]
@@ -39,6 +40,7 @@ def test_drafts_issued_at_once_get_consecutive_distinct_numbers(app, auth, clock
 def test_the_same_draft_issued_twice_at_once_goes_out_once(app, auth, clock):
     overdue_in(app, auth, "yongsheng")
     [draft] = sweep_at(app, "2026-12-02T07:00:00+08:00", issue=False)
+    clock.set("2026-12-02T09:00:00+08:00")
     answers = at_once(app, [(auth.headers("supervisor"), f"/api/v1/letters/{draft}/issue", {})] * 2)
     assert sorted(r.status_code for r in answers) == [200, 409]
     refused = next(r for r in answers if r.status_code == 409)

@@ -177,6 +177,117 @@ def test_a_supervisor_edits_and_issues_a_draft_numbered_and_dated_at_issue(app, 
     assert "letter.edit" in audit and "letter.issue" in audit
 
 
+def test_a_problem_answered_after_the_draft_was_made_is_left_out_when_it_is_issued(app, auth, clock):
+    a, b = overdue_in(app, auth, "yongsheng")
+    [draft_id] = sweep_at(app, "2026-12-02T07:00:00+08:00", issue=False)
+    clock.set("2026-12-02T10:00:00+08:00")
+    ok(act(auth, "yongsheng", a, "reply", **REPLY))  # answered before the prompt went out
+    draft = auth.get("supervisor", f"/api/v1/letters/{draft_id}").json
+    assert {p["finding_id"]: p["settled"] for p in draft["problems"]} == {a: "已答复", b: None}
+    letter = ok(auth.post("supervisor", f"/api/v1/letters/{draft_id}/issue", json={}))
+    assert letter["finding_ids"] == [b] and [p["finding_id"] for p in letter["problems"]] == [b]
+    code_a = auth.get("supervisor", f"/api/v1/findings/{a}").json["code"]
+    assert letter["body"]["left_out"] == [{"finding_id": a, "code": code_a, "clock": "reply", "reason": "已答复"}]
+    page = auth.get("leader", letter["url"]).get_data(as_text=True)
+    assert code_a not in page and auth.get("supervisor", f"/api/v1/findings/{b}").json["code"] in page
+    history_a = auth.get("yongsheng", f"/api/v1/findings/{a}").json["history"]
+    assert not any(e["action"] == "prompt" for e in history_a)
+    assert any(e["action"] == "prompt" for e in auth.get("yongsheng", f"/api/v1/findings/{b}").json["history"])
+
+
+def test_a_draft_whose_problems_are_all_answered_is_not_issued_and_the_next_sweep_withdraws_it(app, auth, clock):
+    a, b = overdue_in(app, auth, "yongsheng")
+    [draft_id] = sweep_at(app, "2026-12-02T07:00:00+08:00", issue=False)
+    clock.set("2026-12-02T10:00:00+08:00")
+    before = auth.get("supervisor", f"/api/v1/letters/{draft_id}").json
+    for fid in (a, b):
+        ok(act(auth, "yongsheng", fid, "reply", **REPLY))
+    r = auth.post("supervisor", f"/api/v1/letters/{draft_id}/issue", json={})
+    assert r.status_code == 409 and r.json["error"]["code"] == "nothing_overdue"
+    assert "均已不再逾期" in r.json["error"]["message"]
+    after = auth.get("supervisor", f"/api/v1/letters/{draft_id}").json  # nothing changed
+    assert after["status"] == "draft" and after["finding_ids"] == before["finding_ids"]
+    assert [p["settled"] for p in after["problems"]] == ["已答复", "已答复"]
+    assert sweep_at(app, "2026-12-02T10:10:00+08:00", issue=False) == []
+    assert prompts(auth, status="draft") == []
+    assert auth.get("supervisor", f"/api/v1/letters/{draft_id}").status_code == 404
+    with app.app_context():  # withdrawn by the sweep, on the record
+        row = db.session.execute(sa.text("SELECT actor_id, before FROM audit_log WHERE action = 'letter.withdraw'")).one()
+    assert row.actor_id is None and a in str(row.before) and b in str(row.before)
+    c, _ = overdue_in(app, auth, "yongsheng")  # later problems of the unit start a new draft
+    [new_id] = sweep_at(app, "2026-12-07T07:00:00+08:00", issue=False)
+    assert new_id != draft_id and c in auth.get("supervisor", f"/api/v1/letters/{new_id}").json["finding_ids"]
+
+
+def test_a_sweep_keeps_drafts_true_taking_out_what_was_fixed_and_keeping_the_reviewers_choices(app, auth, clock):
+    a, b = overdue_in(app, auth, "yongsheng")
+    c, d = overdue_in(app, auth, "yongsheng")
+    [draft_id] = sweep_at(app, "2026-12-02T07:00:00+08:00", issue=False)
+    clock.set("2026-12-02T09:00:00+08:00")
+    ok(auth.client.patch(f"/api/v1/letters/{draft_id}", json={"finding_ids": [a, b, c]},
+                         headers=auth.headers("supervisor")))  # the reviewer takes d out
+    ok(act(auth, "yongsheng", a, "reply", **REPLY))
+    assert sweep_at(app, "2026-12-02T09:10:00+08:00", issue=False) == []
+    draft = auth.get("supervisor", f"/api/v1/letters/{draft_id}").json
+    assert draft["finding_ids"] == [b, c] and [p["settled"] for p in draft["problems"]] == [None, None]
+    assert d not in sum((x["finding_ids"] for x in prompts(auth)), [])  # still out, not prompted again
+
+
+def draft_with_rectify_late(app, auth, clock, fid: str) -> int:
+    """Move a problem's rectification date to Mon 30 Nov, sweep on Wed 2 Dec (its reply and its
+    rectification overdue, in the unit's draft), then be at 09:00 that day; return the draft id."""
+    clock.set("2026-12-02T06:00:00+08:00")
+    ok(act(auth, "supervisor", fid, "set_deadline", rectify_due="2026-11-30"))
+    [draft_id] = sweep_at(app, "2026-12-02T07:00:00+08:00", issue=False)
+    clock.set("2026-12-02T09:00:00+08:00")
+    return draft_id
+
+
+def test_the_reason_a_problem_is_left_out_is_what_happened_to_it(app, auth, clock):
+    a, b = overdue_in(app, auth, "yongsheng")
+    c, d = overdue_in(app, auth, "yongsheng")
+    draft_id = draft_with_rectify_late(app, auth, clock, c)
+    ok(act(auth, "yongsheng", a, "return", reason="该处属红升社区"))
+    ok(act(auth, "supervisor", b, "void", reason="重复录入"))
+    ok(act(auth, "supervisor", c, "set_deadline", rectify_due="2026-12-10"))
+    ok(act(auth, "yongsheng", d, "reply", **REPLY))
+    draft = auth.get("supervisor", f"/api/v1/letters/{draft_id}").json
+    assert {(p["finding_id"], p["clock"]): p["settled"] for p in draft["problems"]} == {
+        (a, "reply"): "已退回待改派", (b, "reply"): "已作废", (c, "reply"): None,
+        (c, "rectify"): "期限已调整", (d, "reply"): "已答复"}
+
+
+def test_a_problem_saved_out_of_a_draft_once_settled_is_prompted_when_it_falls_overdue_again(app, auth, clock):
+    """The review screen saves the draft without a settled problem; a 回退 refused puts it back on its
+    old reply clock, overdue again: the next sweep prompts it (its event was released)."""
+    a, b = overdue_in(app, auth, "yongsheng")
+    [draft_id] = sweep_at(app, "2026-12-02T07:00:00+08:00", issue=False)
+    clock.set("2026-12-02T09:00:00+08:00")
+    ok(act(auth, "yongsheng", a, "return", reason="该处属红升社区"))
+    ok(auth.client.patch(f"/api/v1/letters/{draft_id}", json={"finding_ids": [b], "note": "请重视"},
+                         headers=auth.headers("supervisor")))
+    ok(act(auth, "supervisor", a, "deny_return", note="经核实属本社区"))
+    sweep_at(app, "2026-12-02T09:10:00+08:00", issue=False)
+    draft = auth.get("supervisor", f"/api/v1/letters/{draft_id}").json
+    assert draft["finding_ids"] == [b, a] and draft["body"]["note"] == "请重视"
+
+
+def test_a_due_date_moved_but_still_past_keeps_the_problem_with_its_new_date(app, auth, clock):
+    a, b = overdue_in(app, auth, "yongsheng")
+    draft_id = draft_with_rectify_late(app, auth, clock, a)
+    ok(act(auth, "supervisor", a, "set_deadline", rectify_due="2026-12-01"))
+    draft = auth.get("supervisor", f"/api/v1/letters/{draft_id}").json
+    assert [p["settled"] for p in draft["problems"] if p["finding_id"] == a] == [None, None]
+    letter = ok(auth.post("supervisor", f"/api/v1/letters/{draft_id}/issue", json={}))
+    rectify = [p for p in letter["problems"] if p["finding_id"] == a and p["clock"] == "rectify"]
+    assert [p["due"] for p in rectify] == ["2026-12-01"] and "left_out" not in letter["body"]
+    with app.app_context():  # the event carried is the one with the new date: not prompted twice
+        keys = db.session.execute(sa.text("SELECT due FROM prompt_events WHERE finding_id = :f AND clock = 'rectify'"),
+                                  {"f": a}).scalars().all()
+    assert [str(k) for k in keys] == ["2026-12-01"]
+    assert sweep_at(app, "2026-12-02T09:10:00+08:00", issue=False) == []
+
+
 def test_merging_drafts_of_the_same_unit_and_refusing_two_units(app, auth, clock):
     overdue_in(app, auth, "yongsheng")
     overdue_in(app, auth, "hongsheng")
@@ -228,7 +339,8 @@ def test_leaders_record_instructions_the_unit_sees_and_bad_targets_are_refused(a
     assert r.status_code == 404  # a leader does not see drafts
     r = auth.post("supervisor", f"/api/v1/letters/{draft_id}/instructions", json={"text": "阅"})
     assert r.status_code == 403
-    auth.post("supervisor", f"/api/v1/letters/{draft_id}/issue", json={})
+    clock.set("2026-12-02T09:00:00+08:00")
+    ok(auth.post("supervisor", f"/api/v1/letters/{draft_id}/issue", json={}))
     notice = auth.get("leader", f"/api/v1/letters?kind=notice&finding_id={a}").json["items"][0]
     r = auth.post("leader", f"/api/v1/letters/{notice['id']}/instructions", json={"text": "阅"})
     assert r.status_code == 409 and "提示函" in r.json["error"]["message"]

@@ -79,6 +79,46 @@ def test_a_leader_reads_a_prompt_and_records_an_instruction_the_community_sees(a
     ctx.close()
 
 
+def test_a_draft_shows_what_was_fixed_since_and_issues_without_it(app, auth, desk, clock):
+    """Drafts of two units; problems answered before review are marked 已答复 and left out
+    of the letter; a unit's draft with everything answered says there is nothing to issue."""
+    a, b = two_problem_notice(app, auth)[1]
+    c, d = two_problem_notice(app, auth, "hongsheng")[1]
+    sweep_at(app, "2026-12-02T07:00:00+08:00", issue=False)
+    clock.set("2026-12-02T09:30:00+08:00")
+    ok(act(auth, "yongsheng", a, "reply", **REPLY))
+    for fid in (c, d):
+        ok(act(auth, "hongsheng", fid, "reply", **REPLY))
+    drafts = auth.get("supervisor", "/api/v1/letters?kind=prompt&status=draft").json["items"]
+    ids = {x["unit_name"]: x["id"] for x in drafts}
+    for width, height, name in ((360, 740, "360"), (1280, 900, "desk")):
+        ctx = desk(width, height)
+        page = ctx.new_page()
+        page.on("dialog", lambda dlg: dlg.accept())
+        sign_in_desk(page, "supervisor")
+        page.goto(f"/#/letter/{ids['红升社区']}")
+        page.wait_for_selector("#draft-moot")
+        assert "无需签发" in page.inner_text("#draft-moot")
+        assert page.locator("#draft-review .settled").all_inner_texts() == ["已答复", "已答复"]
+        assert page.is_disabled("#draft-issue") and page.is_disabled("#draft-save")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=str(SHOTS / f"letters-draft-moot-{name}.png"), full_page=True)
+        page.goto(f"/#/letter/{ids['永胜社区']}")
+        page.wait_for_selector(f"#draft-review tr[data-finding='{a}'] .status")
+        assert page.inner_text(f"#draft-review tr[data-finding='{a}'] td:first-child") == "已答复"
+        assert page.locator(f"#draft-review tr[data-finding='{b}'] input[type=checkbox]").is_checked()
+        assert page.locator("#draft-moot").count() == 0
+        page.screenshot(path=str(SHOTS / f"letters-draft-settled-{name}.png"), full_page=True)
+        if width == 1280:  # issue it once
+            page.click("#draft-issue")
+            toast = page.wait_for_selector("#toast:has-text('已签发')")
+            assert "1 个已不再逾期的问题未列入" in toast.inner_text()
+            page.wait_for_selector("#instructions")
+            assert page.locator(".problems tbody tr").count() == 1
+            assert page.locator(f".problems tr[data-finding='{b}']").count() == 1
+        ctx.close()
+
+
 def test_a_community_answers_a_whole_notice_on_one_screen(app, auth, desk, clock):
     notice_id, (a, b) = two_problem_notice(app, auth, "aihua")
     ctx = desk(360, 740)

@@ -21,21 +21,29 @@ async function attempt(errors, fn) {
 
 function reviewForms(ctx, l, others) {
   const errors = h("div", { class: "errors" });
-  const keep = new Map(l.problems.map((p) => [p.finding_id, true]));
-  const table = problemTable(l.problems, { select: (p) => h("input", { type: "checkbox", checked: true,
-    "aria-label": `保留 ${p.code}`, onchange: (e) => keep.set(p.finding_id, e.target.checked) }) });
+  // A problem no longer overdue (settled: answered, rectified, voided, returned…) is left out at issue.
+  const keep = new Map(l.problems.map((p) => [p.finding_id, false]));
+  for (const p of l.problems) if (!p.settled) keep.set(p.finding_id, true);
+  const allSettled = l.problems.length > 0 && l.problems.every((p) => p.settled);
+  const table = problemTable(l.problems, { select: (p) => p.settled
+    ? h("span", { class: "status s-closed settled", title: "已不再逾期，签发时不列入" }, p.settled)
+    : h("input", { type: "checkbox", checked: true, "aria-label": `保留 ${p.code}`,
+      onchange: (e) => keep.set(p.finding_id, e.target.checked) }) });
   const note = h("textarea", { id: "draft-note", placeholder: "可补充的要求（可不填）" }, l.body.note || "");
-  const save = h("button", { type: "button", id: "draft-save", onclick: async () => {
+  const save = h("button", { type: "button", id: "draft-save", disabled: allSettled, onclick: async () => {
     const ids = [...new Set(l.problems.map((p) => p.finding_id).filter((id) => keep.get(id)))];
     if (await attempt(errors, () => call(ctx, "PATCH", `/api/v1/letters/${l.id}`, { finding_ids: ids, note: note.value }))) {
       toast("草稿已保存");
       show(ctx, String(l.id));
     }
   } }, "保存草稿");
-  const issue = h("button", { type: "button", class: "primary", id: "draft-issue", onclick: async () => {
+  const issue = h("button", { type: "button", class: "primary", id: "draft-issue", disabled: allSettled, onclick: async () => {
     if (!confirm("签发后即编号、注明日期并呈报领导，不能撤回。确定签发？")) return;
     const done = await attempt(errors, () => ctx.api.post(`/api/v1/letters/${l.id}/issue`, {}, { idempotencyKey: crypto.randomUUID() }));
-    if (done) { toast(`已签发 ${done.number}`); show(ctx, String(l.id)); }
+    if (!done) return;
+    const leftOut = done.body?.left_out?.length || 0;
+    toast(leftOut ? `已签发 ${done.number}；${leftOut} 个已不再逾期的问题未列入` : `已签发 ${done.number}`);
+    show(ctx, String(l.id));
   } }, "签发");
   const merge = others.length ? h("div", { class: "merge" },
     h("label", {}, "合并本单位的另一份草稿", h("select", { id: "merge-with" },
@@ -47,7 +55,9 @@ function reviewForms(ctx, l, others) {
       }
     } }, "合并")) : null;
   return h("section", { class: "panel", id: "draft-review" }, h("h3", {}, "审核草稿"),
-    h("p", { class: "muted" }, "取消勾选的问题不再列入本函；签发时编号，新期限为签发日起2个工作日。"),
+    h("p", { class: "muted" }, "取消勾选的问题不再列入本函；已答复、整改、作废或退回的问题签发时自动不列入。签发时编号，新期限为签发日起2个工作日。"),
+    allSettled ? h("p", { class: "notice warn", id: "draft-moot" },
+      "草稿中的问题均已不再逾期，无需签发；下次逾期扫描时此草稿将自动撤销。") : null,
     table, h("label", {}, "补充要求", note), merge, errors, h("div", { class: "actions" }, save, issue));
 }
 
