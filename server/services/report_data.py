@@ -185,6 +185,13 @@ def load_findings(since: date, cutoff: datetime, closed_from: datetime | None = 
         if row is not None:
             at = (parse(at) if isinstance(at, str) else at).replace(tzinfo=utc)
             row.events.append(event(at, action, to_status, details.get(eid), actors.get(actor)))
+    changes = (sa.select(FindingEvent.finding_id, _raw(FindingEvent.at), FindingEvent.data)
+               .where(FindingEvent.finding_id.in_(ids), FindingEvent.action == "set_severity")
+               .order_by(FindingEvent.finding_id, FindingEvent.at, FindingEvent.id))
+    for fid, at, data in db.session.execute(changes):
+        if fid in rows and (data or {}).get("from"):
+            rows[fid].severity_changes.append(((parse(at) if isinstance(at, str) else at).replace(tzinfo=utc),
+                                               data["from"]))
     if closed_from is not None:
         closed = [fid for fid, at in closed_at.items()
                   if at is not None and closed_from <= _utc(at) < cutoff]

@@ -7,11 +7,11 @@ FIRE_LANE = "compound.fire_lanes"  # the catalogue marks fire lanes 严重
 DEC = "2026-12-03T10:00:00+08:00"
 
 
-def push(app, auth, item_code: str) -> str:
+def push(app, auth, item_code: str, at: str = DEC) -> str:
     """One failed item at a demo compound of 永胜社区; the finding id."""
     rec = inspection(demo_point(app, "compound", "yongsheng"),
                      [result(item_code, "fail", [upload(auth, "inspector")], note="堆放杂物堵塞通道")],
-                     location_type="compound", started_at=DEC)
+                     location_type="compound", started_at=at)
     r = auth.post("inspector", "/api/v1/sync/push", json={"device_id": "t", "records": [rec]})
     assert r.json["results"][0]["status"] == "created", r.json
     return rec["results"][0]["id"]
@@ -61,3 +61,29 @@ def test_the_monthly_grade_weighs_new_problems_by_severity(app, auth, clock):
     assert row["terms"]["serious_problem"] == -4 and row["terms"]["general_problem"] == -1
     assert row["score"] == round(100 + sum(row["terms"].values()), 2)
     assert "4×新增严重问题件数" in m["rule"]["formula"]
+
+
+def test_a_reclassification_changes_the_running_month_but_never_a_finished_one(app, auth, clock):
+    """November's grades and a November week's bulletin stay as they were when a November problem
+    is reclassified in December; a problem of December reclassified in December counts as it is now."""
+    nov = "2026-11-18T10:00:00+08:00"
+    clock.set(nov)
+    old = push(app, auth, FIRE_LANE, at=nov)
+    clock.set(DEC)
+    new = push(app, auth, "compound.fire_equipment")  # also 严重 (the same item would join the first)
+
+    def rows():
+        """永胜社区's row in November's grades, week 47's bulletin and December's grades."""
+        urls = ("/api/v1/reports/monthly?month=2026-11", "/api/v1/reports/weekly?week=2026-W47",
+                "/api/v1/reports/monthly?month=2026-12")
+        return [next(r for r in auth.get("supervisor", u).json["units"] if r["name"] == "永胜社区") for u in urls]
+
+    clock.set("2026-12-03T12:00:00+08:00")
+    before = rows()
+    assert before[0]["new_serious"] == before[2]["new_serious"] == 1 and before[1]["new"] == 1
+    ok(act(auth, "supervisor", old, "set_severity", severity="general", note="核实为一般问题"))
+    ok(act(auth, "supervisor", new, "set_severity", severity="general", note="核实为一般问题"))
+    clock.set("2026-12-04T10:00:00+08:00")
+    nov_month, week47, dec_month = rows()
+    assert nov_month == before[0] and week47 == before[1]
+    assert dec_month["new_serious"] == 0 and dec_month["score"] > before[2]["score"]

@@ -70,7 +70,7 @@ def community_stats(facts: list[Facts], period: Period, cutoff: datetime,
             if first and period.holds(at):
                 s = get(cid)
                 s.new += 1
-                s.new_serious += fx.finding.severity == "serious"
+                s.new_serious += fx.finding.severity_at(cutoff) == "serious"
         for cid, at in fx.closes:
             if period.holds(at):
                 get(cid).closed += 1

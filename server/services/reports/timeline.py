@@ -55,7 +55,16 @@ class FindingRow:
     before_photo: str | None = None
     after_photo: str | None = None
     source: str = "routine"  # 问题来源 (models.findings.SOURCES)
+    # Reclassifications (set_severity), earliest first: (when, the severity before it).
+    severity_changes: list[tuple[datetime, str]] = field(default_factory=list)
     _timeline: tuple | None = field(default=None, repr=False, compare=False)  # cache
+
+    def severity_at(self, at: datetime) -> str:
+        """The severity in force at an instant: a finished period keeps the severity it had."""
+        for when, before in self.severity_changes:
+            if when >= at:
+                return before
+        return self.severity
 
 
 @dataclass(frozen=True)
