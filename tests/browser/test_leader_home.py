@@ -3,7 +3,7 @@ ranking is one tap away (on 2 December the December ranking rests on a day and a
 import pytest
 
 from tests.browser.helpers import SHOTS, sign_in_desk, wait_for
-from tests.helpers.flow import push_finding
+from tests.helpers.flow import finding_in, push_finding
 
 
 @pytest.mark.parametrize("width", [360, 1280])
@@ -29,3 +29,29 @@ def test_the_ranking_says_so_far_and_last_month_is_one_tap_away(app, auth, desk,
 
     page.click("#ranking-other")  # and back
     wait_for(page, "document.querySelector('#ranking-panel h3').textContent.startsWith('2026-12 月度排名（截至')")
+
+
+def test_the_trend_counts_open_problems_as_the_figure_above_it_does(app, auth, desk, clock):
+    """This week's 未销号 in 近四周趋势 includes problems waiting to be assigned or reassigned, as
+    the 未销号问题 figure does (it read 54 under a 60 on the demo street)."""
+    push_finding(app, auth, "yongsheng")
+    finding_in(app, auth, "unassigned")
+    finding_in(app, auth, "returned", community="hongsheng")
+    clock.set("2026-11-27T11:00:00+08:00")
+    for width in (360, 1280):
+        ctx = desk(width, 800)
+        page = ctx.new_page()
+        sign_in_desk(page, "leader")
+        page.wait_for_selector("#trend tbody tr:last-child td:nth-child(4)")
+        this_week = page.inner_text("#trend tbody tr:last-child td:first-child")
+        assert this_week == "2026-W48"
+        assert page.inner_text("#kpi-open") == page.inner_text("#trend tbody tr:last-child td:nth-child(4)") == "3"
+        assert page.evaluate(f"document.documentElement.scrollWidth <= {width}")
+        fits = page.evaluate("""(() => {  // the table stays inside its panel, or scrolls there
+          const t = document.querySelector('#trend'), box = t.parentElement;
+          const within = t.getBoundingClientRect().right <= box.getBoundingClientRect().right + 0.5;
+          return box.getBoundingClientRect().right <= innerWidth && (within || getComputedStyle(box).overflowX === 'auto');
+        })()""")
+        assert fits
+        page.screenshot(path=str(SHOTS / f"leader-home-trend-{width}.png"), full_page=True)
+        ctx.close()

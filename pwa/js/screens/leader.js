@@ -97,12 +97,13 @@ export async function show(ctx) {
       h("div", { class: "kpi" }, h("b", {}, String(closed)), "已销号")),
     escalationPanel(escalated),
     prompts,
-    h("div", { class: "panel" }, h("h3", {}, "近四周趋势"),
+    h("div", { class: "panel" }, h("h3", {}, "近四周趋势"), h("div", { class: "table-scroll" },
       h("table", { class: "ledger", id: "trend" }, h("thead", {}, h("tr", {},
         ...["周次", "新增", "销号", "未销号", "答复逾期", "整改逾期", "按时答复率", "按期结案率"].map((t) => h("th", {}, t)))),
       h("tbody", {}, ...weeks.map((w, i) => { const t = trend[i]; return h("tr", {}, h("td", {}, w),
-        ...(t ? [t.new, t.closed, t.open, t.overdue_replies, t.overdue_rectifications, pct(t.on_time_reply_rate),
-          pct(t.on_time_close_rate)] : ["—", "—", "—", "—", "—", "—", "—"]).map((v) => h("td", {}, v))); })))),
+        // 未销号 as the figure above counts it: held by the units, and waiting to be (re)assigned.
+        ...(t ? [t.new, t.closed, t.open + (t.unassigned_open || 0), t.overdue_replies, t.overdue_rectifications, pct(t.on_time_reply_rate),
+          pct(t.on_time_close_rate)] : ["—", "—", "—", "—", "—", "—", "—"]).map((v) => h("td", {}, v))); }))))),
     rankingPanel(ctx, month, monthly),
   );
 }
