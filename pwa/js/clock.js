@@ -74,3 +74,10 @@ export function addDays(day, n) {
   const [y, m, d] = day.split("-").map(Number);
   return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }
+
+/** A date field's starting value: the given day, or today (Beijing) when that has passed —
+ * a planned date may not lie in the past, and an overdue problem's deadline has. */
+export function notPast(day) {
+  const today = localDay();
+  return day && day >= today ? day : today;
+}

@@ -2,6 +2,7 @@
 import { loadUnits, unitOptions } from "./units.js";
 import { describe, submitAction } from "./act.js";
 import { processPhoto, storageRoom } from "./camera.js";
+import { localDay, notPast } from "./clock.js";
 import { confirmAction } from "./dialogs.js";
 import { findingView, needsMiniMap } from "./finding-view.js";
 import { drawMiniMap } from "./minimap.js";
@@ -54,7 +55,7 @@ function communityForms(ctx, container, f) {
     const measures = h("textarea", { name: "measures", required: true });
     const responsible = h("input", { name: "responsible", required: true });
     const phone = h("input", { name: "phone", type: "tel" });
-    const planned = h("input", { name: "planned_date", type: "date", required: true, value: f.rectify_due || "" });
+    const planned = h("input", { name: "planned_date", type: "date", required: true, min: localDay(), value: notPast(f.rectify_due) });
     out.push(form("答复（2个工作日内）", [field("整改措施", measures), field("责任人", responsible),
       field("联系电话", phone), field("计划完成日期", planned)], "提交答复",
     (err) => run(ctx, container, f, "reply", { measures: measures.value, responsible: responsible.value,

@@ -149,6 +149,37 @@ def test_a_community_answers_a_whole_notice_on_one_screen(app, auth, desk, clock
     ctx.close()
 
 
+def test_an_overdue_notice_is_answered_with_the_planned_date_it_offers(app, auth, desk, clock):
+    """Answered late, after the rectification deadline: the planned date starts today, not on the
+    passed deadline the server refuses (as on the finding's own 答复 form)."""
+    notice_id, (a, b) = two_problem_notice(app, auth, "aihua")
+    clock.set("2026-12-09T10:00:00+08:00")
+    ctx = desk()  # the finding's own form, at a desk
+    page = ctx.new_page()
+    sign_in_desk(page, "aihua")
+    page.goto(f"/#/finding/{b}")
+    page.wait_for_selector("#reply-form [name=planned_date]")
+    assert page.input_value("#reply-form [name=planned_date]") == "2026-12-09"
+    page.screenshot(path=str(SHOTS / "finding-reply-overdue-desk.png"), full_page=True)
+    ctx.close()
+
+    ctx = desk(360, 740)  # the whole notice, on a phone
+    page = ctx.new_page()
+    sign_in_desk(page, "aihua")
+    page.goto(f"/#/c/notice/{notice_id}")
+    page.wait_for_selector("#notice-answer fieldset.answer")
+    dates = page.eval_on_selector_all("#notice-answer [name=planned_date]", "(xs) => xs.map((x) => [x.value, x.min])")
+    assert dates == [["2026-12-09", "2026-12-09"]] * 2
+    for box in page.locator("#notice-answer fieldset.answer").all():
+        box.locator("[name=measures]").fill("组织人员清理修补")
+        box.locator("[name=responsible]").fill("赵敏")
+    page.click("#notice-answer button[type=submit]")
+    page.wait_for_selector("#reply-letter a")
+    page.screenshot(path=str(SHOTS / "letters-notice-answer-overdue-360.png"), full_page=True)
+    ctx.close()
+    assert [auth.get("supervisor", f"/api/v1/findings/{f}").json["status"] for f in (a, b)] == ["replied"] * 2
+
+
 # --- printing ---------------------------------------------------------------------------------
 
 A4_CONTENT_PX = round((210 - 25 - 22) / 25.4 * 96)  # the page's width inside its margins

@@ -1,13 +1,14 @@
 /** A unit answers a whole notice on one screen: every problem with measures, person and date;
  * one submit; the unit's reply letter (答复函) follows once nothing of the notice waits. */
 import { statusBadge } from "../finding-view.js";
+import { localDay, notPast } from "../clock.js";
 import { h, render, toast } from "../ui.js";
 
 function problemFields(f, line) {
   const measures = h("textarea", { name: "measures", required: true, placeholder: "整改措施" });
   const responsible = h("input", { name: "responsible", required: true });
   const phone = h("input", { name: "phone", type: "tel" });
-  const planned = h("input", { name: "planned_date", type: "date", required: true, value: f.rectify_due || "" });
+  const planned = h("input", { name: "planned_date", type: "date", required: true, min: localDay(), value: notPast(f.rectify_due) });
   const box = h("fieldset", { class: "panel answer", dataset: { finding: f.id } },
     h("legend", {}, `${line.point}（${f.code}）`),
     h("p", {}, line.description || line.item_text, " ", statusBadge(f)),
@@ -43,7 +44,7 @@ export async function show(ctx, id) {
         toast(out.reply_letter ? `已答复，答复函 ${out.reply_letter.number}` : "已答复");
         show(ctx, id);
       } catch (err) {
-        const detail = err?.fields ? Object.values(err.fields).join("；") : "";
+        const detail = err?.fields ? Object.values(err.fields).filter((m) => m !== err.message).join("；") : "";
         errors.textContent = `未能提交：${err?.message || err}${detail ? `（${detail}）` : ""}`;
         toast(errors.textContent, "error");
       } finally {
