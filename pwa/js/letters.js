@@ -29,12 +29,17 @@ export function instructionList(instructions) {
     h("div", { class: "muted" }, `${i.author.display_name} · ${formatTime(i.at)}`))));
 }
 
+/** How many problems a prompt lists: one may be late on both its reply and its rectification. */
+export function problemCount(problems) {
+  return new Set(problems.map((p) => p.finding_id)).size;
+}
+
 /** One prompt as a card in a list: number, unit, date, its problems in one line each. */
 export function promptCard(l) {
   return h("li", { class: "prompt-card", dataset: { letter: l.id } },
     h("a", { href: `#/letter/${l.id}` },
       h("span", {}, h("span", { class: "name" }, `${letterName(l)} · ${l.unit_name || "未派发"}`), h("br"),
-        h("span", { class: "muted" }, `${l.issued_at ? formatTime(l.issued_at) : "待签发"} · ${l.problems.length} 个问题` +
+        h("span", { class: "muted" }, `${l.issued_at ? formatTime(l.issued_at) : "待签发"} · ${problemCount(l.problems)} 个问题` +
           `${l.instructions.length ? ` · 批示 ${l.instructions.length} 条` : ""}`),
         h("ul", { class: "problem-lines" }, ...l.problems.map((p) => h("li", {},
           `${p.code} ${p.point}：${CLOCK_LABELS[p.clock]}（期限 ${p.due}）`))))));

@@ -288,6 +288,15 @@ def test_a_due_date_moved_but_still_past_keeps_the_problem_with_its_new_date(app
     assert sweep_at(app, "2026-12-02T09:10:00+08:00", issue=False) == []
 
 
+def test_a_problem_late_on_both_clocks_is_one_problem_in_the_letter(app, auth, clock):
+    a, b = overdue_in(app, auth, "yongsheng")
+    draft_id = draft_with_rectify_late(app, auth, clock, a)  # a: reply and rectify late; b: reply
+    letter = ok(auth.post("supervisor", f"/api/v1/letters/{draft_id}/issue", json={}))
+    assert len(letter["problems"]) == 3 and sorted(set(letter["finding_ids"])) == sorted([a, b])
+    page = auth.get("leader", letter["url"]).get_data(as_text=True)
+    assert "下列2个问题" in page and "下列3个问题" not in page
+
+
 def test_merging_drafts_of_the_same_unit_and_refusing_two_units(app, auth, clock):
     overdue_in(app, auth, "yongsheng")
     overdue_in(app, auth, "hongsheng")

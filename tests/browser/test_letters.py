@@ -119,6 +119,25 @@ def test_a_draft_shows_what_was_fixed_since_and_issues_without_it(app, auth, des
         ctx.close()
 
 
+def test_a_prompt_card_counts_a_problem_late_on_both_clocks_once(app, auth, desk, clock):
+    from tests.api.test_letters_plan import draft_with_rectify_late
+
+    a, b = two_problem_notice(app, auth)[1]
+    draft_id = draft_with_rectify_late(app, auth, clock, a)
+    for width, height in ((360, 740), (1280, 900)):
+        ctx = desk(width, height)
+        page = ctx.new_page()
+        sign_in_desk(page, "supervisor")
+        page.goto("/#/s/queue")
+        card = page.wait_for_selector(f"#prompt-drafts [data-letter='{draft_id}']")
+        assert "2 个问题" in card.inner_text()
+        page.goto(f"/#/letter/{draft_id}")
+        page.wait_for_selector("#draft-review")
+        assert page.locator("#draft-review tbody tr").count() == 3  # a's two overdue clocks, b's one
+        page.screenshot(path=str(SHOTS / f"letters-draft-two-clocks-{width}.png"), full_page=True)
+        ctx.close()
+
+
 def test_a_community_answers_a_whole_notice_on_one_screen(app, auth, desk, clock):
     notice_id, (a, b) = two_problem_notice(app, auth, "aihua")
     ctx = desk(360, 740)

@@ -1,7 +1,7 @@
 /** One prompt letter: its problems and the leaders' instructions; a supervisor reviews a draft
  * (keep problems, add a note, merge another draft of the unit, issue); a leader records 批示. */
 import { call } from "../admin-form.js";
-import { instructionList, problemTable } from "../letters.js";
+import { instructionList, problemCount, problemTable } from "../letters.js";
 import { h, render, toast } from "../ui.js";
 
 const BACK = { community: "#/c/list", supervisor: "#/s/queue", leader: "#/l/home", admin: "#/s/ledger" };
@@ -47,7 +47,7 @@ function reviewForms(ctx, l, others) {
   } }, "签发");
   const merge = others.length ? h("div", { class: "merge" },
     h("label", {}, "合并本单位的另一份草稿", h("select", { id: "merge-with" },
-      ...others.map((o) => h("option", { value: o.id }, `草稿 #${o.id}（${o.problems.length} 个问题）`)))),
+      ...others.map((o) => h("option", { value: o.id }, `草稿 #${o.id}（${problemCount(o.problems)} 个问题）`)))),
     h("button", { type: "button", id: "draft-merge", onclick: async () => {
       const other = Number(document.getElementById("merge-with").value);
       if (await attempt(errors, () => ctx.api.post(`/api/v1/letters/${l.id}/merge`, { letter_id: other }, { idempotencyKey: crypto.randomUUID() }))) {
@@ -89,7 +89,7 @@ export async function show(ctx, id) {
       : h("span", { class: "muted" }, ` · 签发于 ${l.issued_at.slice(0, 10)} · 新期限 ${l.new_due}`)),
     h("p", {}, h("a", { class: "filebtn", href: l.url, target: "_blank", id: "letter-page" }, "查看/打印函件")),
     draft && ["supervisor", "admin"].includes(role) ? reviewForms(ctx, l, others)
-      : h("section", { class: "panel" }, h("h3", {}, `逾期问题（${l.problems.length}）`), problemTable(l.problems)),
+      : h("section", { class: "panel" }, h("h3", {}, `逾期问题（${problemCount(l.problems)}）`), problemTable(l.problems)),
     draft ? null : h("section", { class: "panel", id: "instructions" }, h("h3", {}, "领导批示"), instructionList(l.instructions)),
     !draft && role === "leader" ? instructionForm(ctx, l) : null,
   );
