@@ -66,7 +66,7 @@ def parse_bounded(value: str, *, max_past: timedelta | None = None, future_ok: b
     dt = raw.astimezone(timezone.utc)
     now = utcnow()
     if not future_ok and dt > now + FUTURE_TOLERANCE:
-        raise TimeOutOfRange("时间晚于服务器当前时间，请检查手机时钟")
+        raise TimeOutOfRange("时间晚于服务器当前时间，请检查所填时间或设备时钟")
     if max_past is not None and dt < now - max_past:
         raise TimeOutOfRange(f"时间早于 {max_past.days} 天前，不予接收")
     return dt

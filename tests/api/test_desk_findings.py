@@ -86,6 +86,13 @@ def test_bad_desk_entries_are_refused_with_the_field_named_and_nothing_stored(ap
     assert auth.get("supervisor", URL).json["total"] == before
 
 
+def test_a_desk_entry_found_tomorrow_is_refused_without_blaming_a_phone(app, auth, clock):
+    r = desk(auth, source="public", location_type="street", address="某处", text="乱贴小广告",
+             found_at="2026-11-28T10:00:00+08:00")  # the clock is at 27 November
+    assert r.status_code == 422 and "found_at" in r.json["error"]["fields"]
+    assert "手机" not in r.json["error"]["fields"]["found_at"] and "所填时间" in r.json["error"]["fields"]["found_at"]
+
+
 def test_only_supervisors_record_at_the_desk_and_an_id_is_used_once(app, auth):
     body = {"source": "public", "location_type": "street", "address": "某处", "text": "乱贴小广告"}
     for user in ("aihua", "leader", "admin", "inspector"):

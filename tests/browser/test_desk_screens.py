@@ -253,6 +253,13 @@ def test_reports_pick_a_week_last_month_and_a_day_read_by_rank_and_publish_a_num
         assert ranks[:3] == ["1", "1", "3"] and names[2] == "永胜社区"  # by rank, not by id
         assert page.locator("#weekly-task_force tbody tr").count() >= 1
         if width == 1280:
+            asked = []
+            page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+            page.click("#publish")  # asked first; dismissed, nothing is numbered
+            wait_for(page, "() => true")
+            assert asked and "不能撤回" in asked[0] and not page.is_disabled("#publish")
+            assert auth.get("supervisor", "/api/v1/reports/weekly?week=2026-W48").json["issue"] is None
+            page.once("dialog", lambda d: d.accept())
             page.click("#publish")
             page.wait_for_selector("#issue.issue-line")
             assert page.inner_text("#issue") == "已发布：2026年第1期"

@@ -64,6 +64,7 @@ function issueLine(ctx, week, weekly, redraw) {
   if (weekly.issue) return h("p", { id: "issue", class: "issue-line" }, `已发布：${weekly.issue.number}`);
   if (ctx.session.user.role !== "supervisor") return h("p", { id: "issue", class: "muted" }, "未发布（发布后编期号）");
   const button = h("button", { type: "button", id: "publish", disabled: !weekly.complete, onclick: async () => {
+    if (!confirm(`发布 ${week} 周通报？发布即编定期号，不能撤回。`)) return;
     button.disabled = true;
     try {
       const issue = await ctx.api.post("/api/v1/bulletins", { week }, { idempotencyKey: crypto.randomUUID() });
