@@ -41,8 +41,15 @@ function form(title, fields, submitLabel, onSubmit, id, { look = "primary", conf
 async function run(ctx, container, f, action, fields, photos, errorsEl) {
   const result = await submitAction(ctx, f.id, action, fields, photos);
   if (result.state === "rejected" || result.state === "conflict") {
-    errorsEl.textContent = describe(result);
-    toast(describe(result), "error");
+    const message = describe(result);
+    toast(message, "error");
+    if (Object.keys(result.errors || {}).some((k) => k !== "action")) {
+      errorsEl.textContent = message; // a field to correct: the form stays as filled in
+      return;
+    }
+    // Refused for the problem's state (someone acted first): show the problem as it is now.
+    await showFindingPanel(ctx, container, f.id);
+    container.prepend(h("p", { class: "notice warn", id: "action-refused" }, message));
     return;
   }
   toast(describe(result));

@@ -1,6 +1,8 @@
 """The desk screens a supervisor trusts (issue 12, point 7): map colours and legend, clusters that
 show their mix, a mini-map for an unplaced finding, destructive actions that look different and
 ask first, whole photos, dates that never wrap, the sync button and the unit's tab label."""
+import pytest
+
 from tests.browser.helpers import SHOTS, wait_for
 from tests.browser.helpers import sign_in_desk
 from tests.helpers.flow import finding_in
@@ -296,3 +298,24 @@ def test_a_desk_entry_from_a_laptop_on_london_time_keeps_the_beijing_time_typed(
     fid = page.get_attribute("#finding-panel [data-finding]", "data-finding")
     assert auth.get("supervisor", f"/api/v1/findings/{fid}").json["found_at"] == "2026-11-27T09:00:00+08:00"
     assert "2026-11-27 09:00:00" in page.inner_text("#finding-panel")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_verification_someone_else_made_first_redraws_the_problem_and_says_why_in_chinese(app, auth, desk, clock, width):
+    from tests.helpers.flow import act, ok
+
+    fid = finding_in(app, auth, "rectified", community="aihua")
+    ctx, page = supervisor_at(desk, f"/#/finding/{fid}", width)
+    page.wait_for_selector("#verify-form")
+    ok(act(auth, "supervisor", fid, "verify", note="另一位督导员已复查"))  # meanwhile, elsewhere
+    page.fill("#verify-form textarea", "现场复核已整改")
+    page.click("#verify-form button[type=submit]")
+    page.wait_for_selector("#action-refused")
+    assert "未通过" in page.inner_text("#action-refused") and "已销号" in page.inner_text("#action-refused")
+    assert page.locator("#verify-form").count() == 0  # the page shows the problem as it is now
+    assert page.evaluate(f"document.documentElement.scrollWidth <= {width}")
+    page.screenshot(path=str(SHOTS / f"desk-action-refused-{width}.png"), full_page=True)
+    page.goto("/#/outbox")
+    row = page.wait_for_selector("[data-state=rejected] .errors")
+    assert "已销号" in row.inner_text() and "action" not in row.inner_text()
+    ctx.close()

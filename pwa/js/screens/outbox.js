@@ -56,13 +56,24 @@ function resighted(rec) {
     ...joined.map((f, i) => h("a", { href: `#/finding/${f.finding_id}` }, `${i ? "、" : ""}查看`)));
 }
 
+/** The names of the fields a server's refusal may name, as the forms call them. */
+const FIELD_NAMES = { measures: "整改措施", responsible: "责任人", phone: "联系电话", planned_date: "计划完成日期",
+  note: "说明", reason: "理由", until: "延期至", rectify_due: "整改时限", photo_ids: "照片", community_id: "责任单位",
+  results: "检查项", point_id: "点位", started_at: "检查时间", lat: "位置", lon: "位置" };
+
+/** One refusal reason in Chinese: the field's name when it has one, never an English key. */
+function fieldMessage(key, message) {
+  const name = FIELD_NAMES[key.split(/[.[]/)[0]];
+  return name && !message.startsWith(name) ? `${name}：${message}` : message;
+}
+
 function row(ctx, rec, photos) {
   // Accepted by the server: only a refused photo can change, by retaking it (retakePhoto).
   const retakes = rec.server_status ? photos.filter((p) => p.state === "rejected") : [];
   const editable = ["draft", "rejected"].includes(rec.state) && rec.kind === "inspection" && !rec.server_status;
   const fails = rec.kind === "inspection" ? rec.body.results.filter((r) => r.result === "fail").length : 0;
   const errors = rec.errors && Object.keys(rec.errors).length
-    ? h("div", { class: "errors" }, Object.entries(rec.errors).map(([k, v]) => `${k}：${v}`).join("；")) : null;
+    ? h("div", { class: "errors" }, Object.entries(rec.errors).map(([k, v]) => fieldMessage(k, v)).join("；")) : null;
   return h("li", { dataset: { record: rec.id, state: rec.state } },
     h("div", { class: "row" },
       h("span", {}, h("span", { class: "name" }, title(rec)), h("br"),
