@@ -8,7 +8,7 @@ from ..auth import auth_required
 from ..errors import ApiError
 from ..extensions import db
 from ..idempotency import write_endpoint
-from ..models import Letter, LetterInstruction
+from ..models import Finding, Letter, LetterInstruction
 from ..schemas.fields import DB_ID
 from ..schemas.letters import instruction_dict, letter_dict
 from ..services import audit, prompts
@@ -64,8 +64,22 @@ def list_letters():
     notices = [r.id for r in rows if r.kind == "notice"]
     replies = dict(db.session.execute(sa.select(Letter.notice_id, Letter.id).where(
         Letter.notice_id.in_(notices), letter_scope(g.user))).all()) if notices else {}
-    return jsonify({"items": [letter_dict(r, replies) for r in rows], "total": total,
-                    "page": args["page"], "per_page": args["per_page"]})
+    items = [letter_dict(r, replies) for r in rows]
+    waiting = _waiting([r for r in rows if r.kind == "notice"])
+    for item in items:
+        if item["kind"] == "notice":
+            item["waiting"] = waiting.get(item["id"], 0)
+    return jsonify({"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]})
+
+
+def _waiting(notices: list[Letter]) -> dict[int, int]:
+    """How many of each notice's problems still wait for its unit's answer (one query)."""
+    ids = {fid for n in notices for fid in n.finding_ids}
+    if not ids:
+        return {}
+    held = {fid: unit for fid, unit in db.session.execute(
+        sa.select(Finding.id, Finding.community_id).where(Finding.id.in_(ids), Finding.status == "assigned"))}
+    return {n.id: sum(held.get(fid, -1) == n.community_id for fid in n.finding_ids) for n in notices}
 
 
 def visible_letter(letter_id: int) -> Letter:

@@ -76,6 +76,20 @@ def test_rectified_voided_and_reassigned_problems_no_longer_wait(app, auth, cloc
     assert replies_of(auth, notice3)[0]["number"] == "爱华社区〔2026〕1号"
 
 
+def test_the_notice_list_says_how_many_problems_still_wait_for_the_units_answer(app, auth, clock):
+    notice_id, (a, b) = two_problem_notice(app, auth)
+
+    def waiting(user="yongsheng"):
+        [n] = [x for x in auth.get(user, "/api/v1/letters?kind=notice").json["items"] if x["id"] == notice_id]
+        return n["waiting"]
+
+    assert waiting() == 2 == waiting("supervisor")
+    ok(act(auth, "yongsheng", a, "reply", **REPLY))
+    assert waiting() == 1
+    ok(act(auth, "yongsheng", b, "return", reason="该处属红升社区"))
+    assert waiting() == 0 and waiting("supervisor") == 0
+
+
 def test_a_unit_answers_a_whole_notice_in_one_submit(app, auth, clock):
     notice_id, (a, b) = two_problem_notice(app, auth)
     items = [{"finding_id": a, **REPLY}, {"finding_id": b, **{**REPLY, "measures": "设置警示并修补"}}]

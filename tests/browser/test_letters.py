@@ -138,6 +138,26 @@ def test_a_prompt_card_counts_a_problem_late_on_both_clocks_once(app, auth, desk
         ctx.close()
 
 
+def test_the_unit_sees_how_many_problems_of_a_notice_still_wait(app, auth, desk, clock):
+    notice_id, (a, b) = two_problem_notice(app, auth, "aihua")
+    ok(act(auth, "aihua", a, "reply", **REPLY))  # answered on the problem's own page
+    for width, height in ((360, 740), (1280, 900)):
+        ctx = desk(width, height)
+        page = ctx.new_page()
+        sign_in_desk(page, "aihua")
+        card = page.wait_for_selector(f"#open-notices [data-notice='{notice_id}']")
+        assert "待答复 1 个问题（共 2 个）" in card.inner_text()
+        page.screenshot(path=str(SHOTS / f"community-open-notices-{width}.png"), full_page=True)
+        ctx.close()
+    ok(act(auth, "aihua", b, "return", reason="该处属红升社区"))  # nothing left for 爱华 to answer
+    ctx = desk(360, 740)
+    page = ctx.new_page()
+    sign_in_desk(page, "aihua")
+    page.wait_for_selector("#findings")
+    assert page.locator(f"#open-notices [data-notice='{notice_id}']").count() == 0
+    ctx.close()
+
+
 def test_a_community_answers_a_whole_notice_on_one_screen(app, auth, desk, clock):
     notice_id, (a, b) = two_problem_notice(app, auth, "aihua")
     ctx = desk(360, 740)

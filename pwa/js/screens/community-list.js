@@ -11,11 +11,12 @@ async function letterPanels(ctx) {
   try {
     const [notices, prompts] = await Promise.all([
       ctx.api.get("/api/v1/letters?kind=notice&per_page=50"), ctx.api.get("/api/v1/letters?kind=prompt&per_page=10")]);
-    const open = notices.items.filter((n) => !n.reply_letter_id);
+    // Waiting for this unit: no reply letter yet, and a problem of it still the unit's to answer.
+    const open = notices.items.filter((n) => !n.reply_letter_id && (n.waiting ?? 1) > 0);
     return [
       open.length ? h("div", { class: "panel", id: "open-notices" }, h("h3", {}, `待答复的通知函（${open.length}）`),
         h("ul", { class: "list" }, ...open.map((n) => h("li", {}, h("a", { href: `#/c/notice/${n.id}`, dataset: { notice: n.id } },
-          h("span", {}, h("span", { class: "name" }, n.number), h("br"), h("span", { class: "muted" }, `${n.finding_ids.length} 个问题 · 整体答复`))))))) : null,
+          h("span", {}, h("span", { class: "name" }, n.number), h("br"), h("span", { class: "muted" }, `待答复 ${n.waiting ?? n.finding_ids.length} 个问题（共 ${n.finding_ids.length} 个）· 整体答复`))))))) : null,
       prompts.items.length ? h("div", { class: "panel", id: "unit-prompts" }, h("h3", {}, `工作提示函与领导批示（${prompts.total}）`),
         h("ul", { class: "list" }, ...prompts.items.map((l) => h("li", { dataset: { letter: l.id } }, h("a", { href: `#/letter/${l.id}` },
           h("span", {}, h("span", { class: "name" }, `${l.number} · 限 ${l.new_due} 前落实`), h("br"),
