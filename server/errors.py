@@ -65,12 +65,29 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/open311/")) or request.accept_mimetypes.best == "application/json"
 
 
+def wants_page() -> bool:
+    """A browser navigating to a page URL (it prefers HTML to JSON): errors answer as a page."""
+    return not request.path.startswith(("/api/", "/open311/")) and \
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def _page(status: int, message: str) -> str:
+    """A plain page in Chinese for an error met by a browser on a page URL (a letter, a report)."""
+    from flask import render_template
+
+    title = {403: "无权查看", 404: "未找到", 405: "不支持此操作"}.get(status, "出错了")
+    return render_template("error.html", status=status, title=title, message=message)
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Register the handlers that turn every error into the one JSON shape."""
 
     @app.errorhandler(ApiError)
     def handle_api_error(err: ApiError):
-        """Answer an ApiError."""
+        """Answer an ApiError: JSON to the API, a page in Chinese to a browser on a page URL."""
+        if wants_page():
+            detail = "；".join(str(v) for v in err.fields.values() if v != err.message)
+            return _page(err.status, f"{err.message}（{detail}）" if detail else err.message), err.status, err.headers
         return (jsonify(error_body(err.status, err.code, err.message, err.fields)), err.status,
                 err.headers)
 
@@ -83,9 +100,11 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(err: HTTPException):
         """Answer werkzeug's errors in our shape on API paths."""
+        code, message = MESSAGES.get(err.code or 500, ("error", err.description or "出错了"))
+        if wants_page() and (err.code or 0) >= 400:
+            return _page(err.code, message), err.code, dict(err.get_headers())
         if not wants_json():
             return err
-        code, message = MESSAGES.get(err.code or 500, ("error", err.description or "出错了"))
         return jsonify(error_body(err.code or 500, code, message)), err.code or 500
 
     @app.errorhandler(Exception)

@@ -37,6 +37,21 @@ def test_printable_pages_and_errors_carry_them_too(app, auth, clock):
     assert "onclick" not in page and 'src="/js/print.js"' in page
 
 
+def test_a_browser_on_a_page_it_may_not_see_gets_a_page_in_chinese_not_json(app, auth, clock):
+    finding_in(app, auth, "assigned", community="hongsheng")
+    [letter] = auth.get("supervisor", "/api/v1/letters?kind=notice").json["items"]
+    html = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for r, says in ((auth.client.get(f"/letters/{letter['id']}", headers={**auth.headers("yongsheng"), **html}),
+                     "函件不存在或无权查看"),
+                    (auth.client.get("/no-such-page", headers=html), "未找到")):
+        assert r.status_code == 404 and r.mimetype == "text/html", r.get_data(as_text=True)[:200]
+        body = r.get_data(as_text=True)
+        assert says in body and '"error"' not in body and 'href="/"' in body
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    api = auth.client.get(f"/api/v1/letters/{letter['id']}", headers={**auth.headers("yongsheng"), **html})
+    assert api.status_code == 404 and api.json["error"]["code"] == "not_found"  # the API keeps its JSON
+
+
 def _session_cookie(resp) -> str:
     """The Set-Cookie header of the session."""
     return next(v for v in resp.headers.getlist("Set-Cookie") if v.startswith("session="))

@@ -306,3 +306,22 @@ def test_every_letter_kind_prints_to_a4_with_nothing_cut_off(app, auth, desk, cl
         if key[0] == "reply":
             assert '<div class="head">永胜社区</div>' in html
     ctx.close()
+
+
+def test_printable_reports_fit_a_phone_with_wide_tables_scrolling_inside(app, auth, desk, clock):
+    """Leaders open the bulletin and the grades on their phones too: the page is as wide as the
+    screen and a wide table scrolls by itself."""
+    app.config["REPORT_MIN_CASES"] = 1
+    many_problem_notice(app, auth)
+    sweep_at(app, "2026-12-02T09:00:00+08:00")
+    clock.set("2026-12-07T10:00:00+08:00")
+    ctx = desk(360, 740)
+    page = ctx.new_page()
+    sign_in_desk(page, "leader")
+    for url, name in (("/reports/weekly?week=2026-W49", "weekly"), ("/reports/monthly?month=2026-11", "monthly")):
+        page.goto(url)
+        page.wait_for_selector("table")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
+        assert page.evaluate("Math.max(...[...document.querySelectorAll('table')].map((t) => t.scrollWidth))") > 360
+        page.screenshot(path=str(SHOTS / f"report-page-{name}-360.png"), full_page=True)
+    ctx.close()
