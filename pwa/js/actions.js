@@ -47,10 +47,12 @@ export function actionPath(body) {
 /** Action name → what the screen calls it. */
 export const ACTION_LABELS = Object.fromEntries(Object.entries(ACTIONS).map(([k, v]) => [k, v.label]));
 
-const FIELD_NAMES = {
+/** What the forms call the fields a record carries (for local checks and the server's refusals). */
+export const FIELD_NAMES = {
   measures: "整改措施", responsible: "责任人", planned_date: "计划完成日期", reason: "原因",
-  until: "延期日期", community_id: "社区", rectify_due: "整改时限", title: "标题", kind: "类别",
-  body: "内容",
+  until: "延期日期", community_id: "责任单位", rectify_due: "整改时限", title: "标题", kind: "类别",
+  body: "内容", phone: "联系电话", note: "说明", photo_ids: "照片", results: "检查项", point_id: "点位",
+  started_at: "检查时间", lat: "位置", lon: "位置",
 };
 const DATE_FIELDS = ["planned_date", "until", "rectify_due"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

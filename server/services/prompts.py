@@ -139,11 +139,12 @@ def prune_draft(letter: Letter, today: date) -> list[dict]:
     others no longer overdue are taken out and their events released (prompted again should the
     problem fall overdue once more). Returns the items taken out, each with its reason."""
     states = draft_states(letter, today)
-    kept, gone = [], []
+    kept, gone, carried = [], [], set()
     for it in letter.body.get("items", []):
         state, due = states[it["event_key"]]
         if state == "late":
             kept.append(it)
+            carried.add(it["event_key"])
             continue
         db.session.execute(sa.delete(PromptEvent).where(PromptEvent.letter_id == letter.id,
                                                         PromptEvent.event_key == it["event_key"]))
@@ -151,10 +152,11 @@ def prune_draft(letter: Letter, today: date) -> list[dict]:
             gone.append({**it, "reason": state})
             continue
         key = event_key(it["finding_id"], it["clock"], due)
-        if db.session.get(PromptEvent, key) is None and key not in {k["event_key"] for k in kept}:
+        if key not in carried and db.session.get(PromptEvent, key) is None:  # else carried already
             db.session.add(PromptEvent(event_key=key, letter_id=letter.id, finding_id=it["finding_id"],
                                        clock=it["clock"], due=due))
             kept.append({**it, "due": due.isoformat(), "event_key": key})
+            carried.add(key)
     if any(state != "late" for state, _ in states.values()):
         letter.body = {**letter.body, "items": kept}
         letter.finding_ids = list(dict.fromkeys(it["finding_id"] for it in kept))

@@ -190,8 +190,7 @@ def load_findings(since: date, cutoff: datetime, closed_from: datetime | None = 
                .order_by(FindingEvent.finding_id, FindingEvent.at, FindingEvent.id))
     for fid, at, data in db.session.execute(changes):
         if fid in rows and (data or {}).get("from"):
-            rows[fid].severity_changes.append(((parse(at) if isinstance(at, str) else at).replace(tzinfo=utc),
-                                               data["from"]))
+            rows[fid].severity_changes.append((_utc(at), data["from"]))
     if closed_from is not None:
         closed = [fid for fid, at in closed_at.items()
                   if at is not None and closed_from <= _utc(at) < cutoff]

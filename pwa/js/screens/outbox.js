@@ -1,5 +1,5 @@
 /** Every record on this phone and its state: 待同步 / 同步中 / 已同步 / 未通过 (with the server's reason). */
-import { ACTION_LABELS } from "../actions.js";
+import { ACTION_LABELS, FIELD_NAMES } from "../actions.js";
 import { processPhoto } from "../camera.js";
 import { retakePhoto, STATE_LABELS } from "../outbox.js";
 import { typeName } from "../refdata.js";
@@ -55,11 +55,6 @@ function resighted(rec) {
   return h("div", { class: "muted resighted" }, `${joined.length} 项为已有问题“仍未整改”，已记入原问题：`,
     ...joined.map((f, i) => h("a", { href: `#/finding/${f.finding_id}` }, `${i ? "、" : ""}查看`)));
 }
-
-/** The names of the fields a server's refusal may name, as the forms call them. */
-const FIELD_NAMES = { measures: "整改措施", responsible: "责任人", phone: "联系电话", planned_date: "计划完成日期",
-  note: "说明", reason: "理由", until: "延期至", rectify_due: "整改时限", photo_ids: "照片", community_id: "责任单位",
-  results: "检查项", point_id: "点位", started_at: "检查时间", lat: "位置", lon: "位置" };
 
 /** One refusal reason in Chinese: the field's name when it has one, never an English key. */
 function fieldMessage(key, message) {
