@@ -107,16 +107,20 @@ def _validate(raw) -> tuple[dict, str]:
 
 def _inspections(user, device_id, batch, now, ref):
     """Classify and store the batch's inspections; yield (index, status, errors, data)."""
-    ids = [d["id"] for _, d, _ in batch]
-    stored = {}
-    for chunk in _chunks(ids):
-        stored.update(db.session.execute(sa.select(Inspection.id, Inspection.content_hash)
-                                         .where(Inspection.id.in_(chunk))).tuples().all())
+    # The result ids first, then the inspections: under READ COMMITTED another phone's push of the
+    # same records may commit between the two reads, and an inspection commits with its results,
+    # so a result seen taken always comes with its inspection seen stored (a duplicate, not a
+    # conflict). The other order could see the results of an inspection it had not seen.
     result_ids = [r["id"] for _, d, _ in batch for r in d["results"]]
     taken = set()
     for chunk in _chunks(result_ids):
         taken.update(db.session.scalars(sa.select(InspectionResult.id).where(
             InspectionResult.id.in_(chunk))))
+    ids = [d["id"] for _, d, _ in batch]
+    stored = {}
+    for chunk in _chunks(ids):
+        stored.update(db.session.execute(sa.select(Inspection.id, Inspection.content_hash)
+                                         .where(Inspection.id.in_(chunk))).tuples().all())
     new, claimed = [], set()
     for i, data, digest in batch:
         try:

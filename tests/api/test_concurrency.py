@@ -78,3 +78,42 @@ def test_two_phones_first_seeing_the_same_problem_at_once_open_one_finding(app, 
             assert len(found) == 1, f"{community}: {len(found)} findings for one problem"
             assert db.session.query(FindingEvent).filter(FindingEvent.finding_id == found[0].id,
                                                          FindingEvent.note == "仍未整改").count() == 1
+
+
+def test_a_record_another_phone_stores_between_the_two_reads_of_a_push_is_a_duplicate(app, auth, clock, monkeypatch):
+    """A push reads which result ids are taken and which inspections are stored. On PostgreSQL
+    (READ COMMITTED) the other phone's push of the same record can commit between those two
+    reads; the record must still answer duplicate, never conflict (the phone would ask a person).
+    On SQLite every transaction takes the write lock first, so the pushes simply follow each other."""
+    from server.services import ingest
+
+    rec = inspection(demo_point(app, "street", "yongsheng"), [result(item(app, "street"), "pass", [])])
+    headers = auth.headers("inspector")
+    body = {"device_id": "b", "records": [rec]}
+    with app.app_context():
+        serialized = db.engine.dialect.name == "sqlite"
+    me, landed = threading.current_thread(), []
+    original = ingest._chunks
+
+    def other_phone():
+        """The other phone's push, committed in full before this push goes on."""
+        landed.append(app.test_client().post("/api/v1/sync/push", headers=headers,
+                                             json={"device_id": "a", "records": [rec]}))
+
+    def chunks_then_the_other_phone(ids):
+        """This push's first read, then the other phone's commit."""
+        yield from original(ids)
+        if threading.current_thread() is me and not landed:
+            t = threading.Thread(target=other_phone)
+            t.start()
+            t.join(60)
+
+    if serialized:
+        other_phone()
+    else:
+        monkeypatch.setattr(ingest, "_chunks", chunks_then_the_other_phone)
+    mine = app.test_client().post("/api/v1/sync/push", headers=headers, json=body)
+    assert [r.json["results"][0]["status"] for r in landed] == ["created"]
+    assert mine.status_code == 200 and mine.json["results"][0]["status"] == "duplicate", mine.json
+    with app.app_context():
+        assert db.session.query(Inspection).filter_by(id=rec["id"]).count() == 1
